@@ -1,0 +1,198 @@
+"""Configuration as frozen dataclasses, and the named profiles `ci`, `default` and `paper`.
+
+A config is built from a profile and then overridden by dotted keys, e.g.
+``override(profile("ci"), {"model.top_k": 10, "train.iterations": 5})``. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rankseg.data.config import DataConfig
+from rankseg.models.multilabel_head import MultiLabelHeadKind
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The segmentation model. The four rows of the paper's Table 1 are:
+    baseline (multilabel=False, label_selection=False), +MT (multilabel=True, label_selection=False),
+    +MT+LS (label_selection=True, rank_adaptive=False), +MT+LS+RA (rank_adaptive=True)."""
+
+    backbone: str = "vit_tiny_patch16_224"
+    backbone_depth: int | None = None  # fewer ViT blocks than the named model, for CPU profiles
+    patch_size: int | None = None  # None keeps the backbone's own
+    pretrained: bool = False
+    pretrained_path: str | None = None
+    drop_path_rate: float = 0.1
+    d_model: int = 192
+    n_heads: int = 3
+    n_layers: int = 2  # decoder layers over pixels and (selected) classes
+    mlp_ratio: float = 4.0
+    multilabel: bool = True  # MT: the multi-label head and its loss
+    label_selection: bool = True  # LS: classify pixels over the top-K classes only
+    rank_adaptive: bool = True  # RA: one temperature per rank (else one shared)
+    temperature_impl: Literal["scale", "layernorm"] = "layernorm"
+    top_k: int = 50
+    ml_head: MultiLabelHeadKind = "encoder"
+    ml_pool: int | None = 8  # pixel tokens are pooled to ml_pool × ml_pool for the multi-label head
+    ml_depth: int = 1
+    scheme: Literal["joint", "independent"] = "joint"
+    classifier_backbone: str = "resnet18"  # independent scheme: the separate multi-label classifier
+    oracle: Literal["none", "eval", "train_eval"] = "none"  # ground-truth label set replaces the ranking
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Pixel cross-entropy plus the multi-label loss (asymmetric loss, or BCE with gamma 0 and clip 0)."""
+
+    seg_weight: float = 1.0
+    ml_weight: float = 10.0
+    ml_loss: Literal["asl", "bce"] = "asl"
+    gamma_neg: float = 2.0
+    gamma_pos: float = 0.0
+    clip: float = 0.05
+    eps: float = 1e-5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation, schedule, evaluation and checkpointing."""
+
+    iterations: int = 20
+    batch_size: int = 4
+    optimizer: Literal["adamw", "sgd"] = "adamw"
+    lr: float = 1e-3
+    ml_lr_mult: float = 1.0  # learning-rate multiplier of the multi-label head (paper Fig. 9 uses 0.1)
+    ml_wd_mult: float = 1.0  # weight-decay multiplier of the multi-label head (official: 100 where wd=1e-6)
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    warmup_iters: int = 0
+    poly_power: float = 0.9
+    min_lr: float = 0.0
+    grad_clip: float | None = None
+    log_every: int = 10
+    eval_every: int = 0  # 0: evaluate at the end only
+    checkpoint_every: int = 0  # 0: checkpoint at evaluations and at the end
+    amp: bool = True  # bf16 autocast, on CUDA only
+    seed: int = 0
+    num_workers: int = 0
+    device: str = "auto"
+    eval_batch_size: int = 8
+    eval_mode: Literal["whole", "slide"] = "whole"
+    classifier_iterations: int = 0  # independent scheme: training steps of the separate classifier
+
+
+@dataclass(frozen=True)
+class Config:
+    """One experiment: data, model, losses and training."""
+
+    name: str = "ci"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        m, n = self.model, self.data.num_classes
+        if m.label_selection and not 0 < m.top_k <= n:
+            raise ValueError(f"model.top_k={m.top_k} must be in 1..{n} (data.num_classes)")
+        if m.label_selection and not m.multilabel and m.scheme == "joint" and m.oracle != "train_eval":
+            raise ValueError("label_selection needs a ranking: set model.multilabel=True, model.scheme='independent' "
+                             "or model.oracle='train_eval'")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Config":
+        return override(Config(), _flatten(d))
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def override(cfg: Config, changes: dict[str, Any]) -> Config:
+    """A copy of `cfg` with dotted keys replaced (``{"model.top_k": 10}``); unknown keys raise KeyError."""
+    sections: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for key, value in changes.items():
+        section, _, name = key.rpartition(".")
+        if not section:
+            if key not in {"name"}:
+                raise KeyError(f"unknown config key {key!r}; top-level keys: name, data.*, model.*, loss.*, train.*")
+            top[key] = value
+            continue
+        sub = getattr(cfg, section, None)
+        if section not in {"data", "model", "loss", "train"} or sub is None:
+            raise KeyError(f"unknown config section {section!r} in key {key!r}; sections: data, model, loss, train")
+        known = {f.name for f in dataclasses.fields(sub)}
+        if name not in known:
+            raise KeyError(f"unknown config key {key!r}; {section} has: {', '.join(sorted(known))}")
+        if isinstance(value, list):
+            value = tuple(value)
+        sections.setdefault(section, {})[name] = value
+    new = {s: dataclasses.replace(getattr(cfg, s), **kw) for s, kw in sections.items()}
+    return dataclasses.replace(cfg, **top, **new)
+
+
+# The paper's Segmenter ViT-B settings per benchmark (paper_reference.md Sec. 7):
+# (num_classes, top_k, ml_weight, crop, iterations, weight_decay, ml_pool)
+PAPER_SETTINGS: dict[str, tuple[int, int, float, int, int, float, int | None]] = {
+    "pascal_context": (59, 25, 5.0, 480, 80_000, 1e-6, 8),
+    "pascal_context60": (60, 25, 5.0, 480, 80_000, 1e-6, 8),
+    "ade20k": (150, 50, 10.0, 512, 160_000, 1e-6, 8),
+    "coco_stuff164k": (171, 50, 10.0, 512, 40_000, 0.0, 8),
+    "ade20k_full": (847, 100, 100.0, 512, 160_000, 0.0, None),
+    "coco_lvis": (1284, 100, 300.0, 512, 320_000, 1e-6, None),
+}
+
+
+def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes", **data_kwargs: Any) -> Config:
+    """The named profiles: `ci` (seconds on a CPU), `default` (minutes on a 2-core CPU, EmojiScenes),
+    `paper` (the paper's Segmenter ViT-B/16 settings for a real benchmark, on GPUs)."""
+    if name == "ci":
+        return Config(
+            name="ci",
+            data=DataConfig(name="emojiscenes", num_classes=150, image_size=64, num_train=64, num_val=16, **data_kwargs),
+            model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=2, patch_size=8, top_k=20, ml_pool=4,
+                              drop_path_rate=0.0),
+            train=TrainConfig(iterations=6, batch_size=4, log_every=2, eval_batch_size=8, classifier_iterations=4),
+        )
+    if name == "default":
+        return Config(
+            name="default",
+            data=DataConfig(name="emojiscenes", num_classes=150, image_size=96, num_train=2000, num_val=300,
+                            **data_kwargs),
+            model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=6, patch_size=8, top_k=25, ml_pool=6,
+                              drop_path_rate=0.0),
+            train=TrainConfig(iterations=1500, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=100,
+                              log_every=25, eval_every=500, eval_batch_size=32, classifier_iterations=1500),
+        )
+    if name == "paper":
+        if dataset not in PAPER_SETTINGS:
+            raise ValueError(f"the paper profile needs a real benchmark, one of {sorted(PAPER_SETTINGS)}; got {dataset!r}")
+        n, k, ml_w, crop, iters, wd, pool = PAPER_SETTINGS[dataset]
+        return Config(
+            name="paper",
+            data=DataConfig(name=dataset, num_classes=n, image_size=crop, eval_short_side=crop, **data_kwargs),
+            model=ModelConfig(backbone="vit_base_patch16_384", pretrained=True, drop_path_rate=0.1, d_model=768,
+                              n_heads=12, n_layers=2, top_k=k, ml_pool=pool),
+            loss=LossConfig(ml_weight=ml_w),
+            train=TrainConfig(iterations=iters, batch_size=8, optimizer="sgd", lr=1e-3, momentum=0.9, weight_decay=wd,
+                              ml_wd_mult=100.0 if wd > 0 else 1.0, poly_power=0.9, min_lr=1e-5, log_every=50,
+                              eval_every=16_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
+        )
+    raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")

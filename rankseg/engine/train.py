@@ -1,0 +1,211 @@
+"""Training: one resumable loop (`fit`) used for the segmentation model and the independent classifier."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from rankseg.config import Config
+from rankseg.engine.checkpoint import has_checkpoint, load_state, load_weights, save_checkpoint
+from rankseg.engine.data import IterationBatches, SeededSamples, collate, to_float_images
+from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
+from rankseg.engine.optim import build_optimizer, poly_lr, set_lr
+from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_device, rng_state, seed_everything, \
+    set_rng_state
+from rankseg.losses import AsymmetricLoss, segmentation_losses
+from rankseg.metrics import mean_average_precision
+from rankseg.models.build import build_classifier, build_segmenter
+from rankseg.models.label_selection import present_classes
+from rankseg.models.segmenter import Segmenter
+
+CURVES_FILE = "curves.csv"
+StepFn = Callable[[nn.Module, Tensor, Tensor], dict[str, Tensor]]
+
+
+@dataclass
+class TrainResult:
+    """A trained model, its curves (one row per logged or evaluated iteration) and the final scores."""
+
+    model: Segmenter
+    curves: pd.DataFrame
+    final: EvalResult
+    run_dir: Path
+    ranker: nn.Module | None = None
+
+
+def fit(model: nn.Module, train_set: Dataset, cfg: Config, run_dir: Path, *, step: StepFn,
+        evaluate_fn: Callable[[nn.Module], dict[str, float]], ml_params: list[nn.Parameter], iterations: int,
+        resume: bool = True, progress: bool = True, desc: str = "train") -> pd.DataFrame:
+    """Trains `model` for `iterations` steps of `step` (which returns named losses, "total" among them).
+
+    Logs every `log_every` steps, evaluates every `eval_every` steps and at the end, checkpoints at each
+    evaluation, every `checkpoint_every` steps and at the end. With `resume`, a run that was killed
+    continues from its last checkpoint and reproduces the curve an uninterrupted run would have written.
+    """
+    t = cfg.train
+    device = next(model.parameters()).device
+    dist_info = init_distributed(device)
+    optimizer = build_optimizer(model, t, ml_params)
+    start, rows = 0, []
+    if resume and has_checkpoint(run_dir):
+        load_weights(run_dir, model)
+        state = load_state(run_dir)
+        optimizer.load_state_dict(state["optimizer"])
+        start, rows = state["iteration"], state["curves"]
+        set_rng_state(state["rng"])
+    if start >= iterations:
+        return pd.DataFrame(rows)
+    net = DistributedDataParallel(model) if dist_info.world_size > 1 else model
+    batches = IterationBatches(len(train_set), batch_size=t.batch_size, total=iterations, seed=t.seed, start=start,
+                               rank=dist_info.rank, world_size=dist_info.world_size)
+    loader = DataLoader(SeededSamples(train_set), batch_sampler=batches, collate_fn=collate,
+                        num_workers=t.num_workers, persistent_workers=False)
+    model.train()
+    bar = tqdm(loader, total=iterations, initial=start, desc=desc, disable=not (progress and dist_info.is_main))
+    for it, (images, labels) in enumerate(bar, start=start):
+        lr = poly_lr(t, it)
+        set_lr(optimizer, lr)
+        images, labels = to_float_images(images.to(device, non_blocking=True)), labels.to(device, non_blocking=True)
+        with autocast(device, t.amp):
+            losses = step(net, images, labels)
+        optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        if t.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
+        optimizer.step()
+        done = it + 1
+        if not math.isfinite(float(losses["total"].detach())):
+            raise FloatingPointError(f"loss became {float(losses["total"].detach())} at iteration {done}; lower train.lr")
+        if done % t.log_every == 0 or done == iterations:
+            row = {"iteration": done, "lr": lr, "lr_ml": lr * t.ml_lr_mult}
+            row.update({k: float(v.detach()) for k, v in losses.items()})
+            rows.append(row)
+            bar.set_postfix(loss=f"{row['total']:.3f}")
+        is_eval = (t.eval_every and done % t.eval_every == 0) or done == iterations
+        if is_eval:
+            rows.append({"iteration": done, **evaluate_fn(model)})
+            model.train()
+        if is_eval or (t.checkpoint_every and done % t.checkpoint_every == 0):
+            _checkpoint(dist_info, run_dir, model, cfg, optimizer, done, rows)
+    return pd.DataFrame(rows)
+
+
+def _checkpoint(dist_info: DistInfo, run_dir: Path, model: nn.Module, cfg: Config, optimizer, it: int,
+                rows: list[dict]) -> None:
+    if dist_info.is_main:
+        state = {"optimizer": optimizer.state_dict(), "iteration": it, "curves": rows, "rng": rng_state()}
+        save_checkpoint(run_dir, model, cfg.to_json(), state)
+        pd.DataFrame(rows).to_csv(run_dir / CURVES_FILE, index=False)
+    if dist_info.world_size > 1:
+        dist.barrier()
+
+
+def segmentation_step(cfg: Config, ranker: nn.Module | None) -> StepFn:
+    """The training step of the segmentation model: pixel loss over the selected classes + multi-label loss."""
+    n, loss = cfg.data.num_classes, cfg.loss
+    criterion = AsymmetricLoss(gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos, clip=loss.clip, eps=loss.eps) \
+        if loss.ml_loss == "asl" else AsymmetricLoss(gamma_neg=0, gamma_pos=0, clip=0, eps=loss.eps)
+
+    def step(model: nn.Module, images: Tensor, labels: Tensor) -> dict[str, Tensor]:
+        gt = present_classes(labels, n)
+        kwargs = {}
+        if cfg.model.oracle == "train_eval":
+            kwargs["gt_classes"] = gt
+        if ranker is not None:
+            with torch.no_grad():
+                kwargs["ranking_scores"] = ranker(images).float()
+        out = model(images, **kwargs)
+        parts = segmentation_losses(out, labels, gt, seg_weight=loss.seg_weight, ml_weight=loss.ml_weight,
+                                    ml_criterion=criterion)
+        result = {"total": parts.total, "seg_loss": parts.seg}
+        if parts.ml is not None:
+            result["ml_loss"] = parts.ml
+        return result
+
+    return step
+
+
+def train_classifier(cfg: Config, run_dir: Path, *, train_set: Dataset, val_set: Dataset, resume: bool = True,
+                     progress: bool = True) -> tuple[nn.Module, pd.DataFrame]:
+    """Trains the independent scheme's multi-label classifier with the asymmetric loss."""
+    device = pick_device(cfg.train.device)
+    seed_everything(cfg.train.seed)
+    model = build_classifier(cfg).to(device)
+    n, loss = cfg.data.num_classes, cfg.loss
+    criterion = AsymmetricLoss(gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos, clip=loss.clip, eps=loss.eps)
+
+    def step(net: nn.Module, images: Tensor, labels: Tensor) -> dict[str, Tensor]:
+        ml = criterion(net(images), present_classes(labels, n))
+        return {"total": ml, "ml_loss": ml.detach()}
+
+    def evaluate_fn(net: nn.Module) -> dict[str, float]:
+        return {"map": classifier_map(net, val_set, num_classes=n, batch_size=cfg.train.eval_batch_size,
+                                      progress=progress)}
+
+    curves = fit(model, train_set, cfg, run_dir, step=step, evaluate_fn=evaluate_fn, ml_params=[],
+                 iterations=cfg.train.classifier_iterations, resume=resume, progress=progress, desc="classifier")
+    model.eval()
+    return model, curves
+
+
+@torch.no_grad()
+def classifier_map(model: nn.Module, dataset: Dataset, *, num_classes: int, batch_size: int,
+                   progress: bool = False) -> float:
+    """Multi-label mAP (%) of a classifier on a data set (images run one at a time: sizes may differ)."""
+    device = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    scores, targets = [], []
+    for batch in tqdm(DataLoader(dataset, batch_size=batch_size, collate_fn=list), desc="classifier mAP",
+                      leave=False, disable=not progress):
+        for image, label in batch:
+            scores.append(model(to_float_images(image[None].to(device))).float().cpu())
+            targets.append(present_classes(label[None], num_classes))
+    model.train(was)
+    return 100 * mean_average_precision(torch.cat(scores), torch.cat(targets))
+
+
+def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tuple[Dataset, Dataset] | None = None,
+          progress: bool = True) -> TrainResult:
+    """Trains the model `cfg` describes (training the independent classifier first when the scheme asks),
+    evaluates it, and returns it with its curves. Checkpoints and curves.csv are written to `run_dir`."""
+    run_dir = Path(run_dir)
+    device = pick_device(cfg.train.device)
+    if datasets is None:
+        from rankseg.data import build_datasets
+
+        datasets = build_datasets(cfg.data)
+    train_set, val_set = datasets
+    ranker = None
+    if cfg.model.scheme == "independent":
+        ranker, _ = train_classifier(cfg, run_dir / "classifier", train_set=train_set, val_set=val_set, resume=resume,
+                                     progress=progress)
+        ranker.requires_grad_(False)
+    seed_everything(cfg.train.seed)
+    model = build_segmenter(cfg).to(device)
+    options = EvalOptions(oracle=cfg.model.oracle != "none", mode=cfg.train.eval_mode,
+                          crop=cfg.data.image_size if cfg.train.eval_mode == "slide" else None)
+    last: list[EvalResult] = []
+
+    def evaluate_fn(net: nn.Module) -> dict[str, float]:
+        last[:] = [evaluate(net, val_set, batch_size=cfg.train.eval_batch_size, options=options, ranker=ranker,
+                            amp=cfg.train.amp, progress=progress)]
+        return last[0].summary()
+
+    curves = fit(model, train_set, cfg, run_dir, step=segmentation_step(cfg, ranker), evaluate_fn=evaluate_fn,
+                 ml_params=model.multilabel_parameters(), iterations=cfg.train.iterations, resume=resume,
+                 progress=progress)
+    final = last[0] if last else evaluate(model, val_set, batch_size=cfg.train.eval_batch_size, options=options,
+                                          ranker=ranker, amp=cfg.train.amp, progress=progress)
+    model.eval()
+    return TrainResult(model=model, curves=curves, final=final, run_dir=run_dir, ranker=ranker)

@@ -1,0 +1,86 @@
+"""Label sorting and selection (paper Sec. 3.2): rank the N classes per image, keep the top K.
+
+Every function here is batched: each image has its own ranking. (The official code's gather is correct
+for one image per GPU only.) None of them allocates an N×H×W tensor.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rankseg.constants import IGNORE_INDEX
+
+# Added to the scores of ground-truth classes in oracle mode so that they rank first, ahead of any score.
+_ORACLE_BONUS = 1e4
+
+
+def present_classes(labels: Tensor, num_classes: int) -> Tensor:
+    """Multi-label target: (B, H, W) long labels → (B, N) bool, True where the class has a pixel.
+
+    Ignored pixels (IGNORE_INDEX) count for no class. Raises on a label outside [0, N).
+    """
+    flat = labels.flatten(1)
+    bad = (flat >= num_classes) | ((flat < 0) & (flat != IGNORE_INDEX))
+    if bad.any():
+        value = int(flat[bad][0])
+        raise ValueError(f"label value {value} is outside the vocabulary of {num_classes} classes "
+                         f"(valid: 0..{num_classes - 1}, or {IGNORE_INDEX} for ignore)")
+    hot = torch.zeros(labels.shape[0], num_classes + 1, dtype=torch.bool, device=labels.device)
+    hot.scatter_(1, flat + 1, True)  # ignore (-1) lands in column 0, dropped below
+    return hot[:, 1:]
+
+
+def select_top_k(scores: Tensor, k: int) -> Tensor:
+    """(B, N) scores → (B, K) class ids sorted by decreasing score."""
+    n = scores.shape[1]
+    if not 0 < k <= n:
+        raise ValueError(f"top-K must be in 1..N, got K={k} for N={n} classes")
+    return scores.topk(k, dim=1, sorted=True).indices
+
+
+def oracle_ranking(scores: Tensor | None, gt: Tensor) -> Tensor:
+    """Ranking scores that put the ground-truth classes (B, N) bool first, ordered among themselves by
+    `scores` when given. Returns (B, N) float."""
+    base = torch.zeros(gt.shape, device=gt.device) if scores is None else scores.detach().float().sigmoid()
+    return base + _ORACLE_BONUS * gt.float()
+
+
+def gather_rows(tokens: Tensor, class_ids: Tensor) -> Tensor:
+    """Per-image gather: (B, N, D) tokens and (B, K) ids → (B, K, D)."""
+    index = class_ids.unsqueeze(-1).expand(-1, -1, tokens.shape[-1])
+    return tokens.gather(1, index)
+
+
+def remap_to_selected(labels: Tensor, class_ids: Tensor) -> Tensor:
+    """Map full-vocabulary labels (B, H, W) to their rank among the image's selected classes (B, K).
+
+    A pixel whose class was not selected, or that was ignored, becomes IGNORE_INDEX. Uses a (B, N)
+    lookup table (N is at most the vocabulary size, never multiplied by H×W).
+    """
+    b, k = class_ids.shape
+    n = max(int(class_ids.max()) + 1, int(labels.max()) + 1, 1)
+    lut = torch.full((b, n + 1), IGNORE_INDEX, dtype=torch.long, device=labels.device)
+    ranks = torch.arange(k, device=labels.device).expand(b, k)
+    lut.scatter_(1, class_ids + 1, ranks)
+    # column 0 stays IGNORE_INDEX and receives the ignored pixels (label -1 → index 0)
+    return lut.gather(1, (labels.flatten(1) + 1)).view_as(labels)
+
+
+def selected_is_valid(class_ids: Tensor, gt: Tensor) -> Tensor:
+    """Oracle mask: (B, K) True where the selected class is in the ground-truth set (B, N).
+
+    An image with no ground-truth class (no valid pixel) keeps all K channels, so nothing is all -inf.
+    """
+    valid = gt.gather(1, class_ids)
+    empty = ~gt.any(dim=1, keepdim=True)
+    return valid | empty
+
+
+def threshold_valid(scores: Tensor, class_ids: Tensor, threshold: float) -> Tensor:
+    """Dynamic K: (B, K) True where the selected class's probability exceeds `threshold`; the top-1
+    class is always kept."""
+    prob = scores.gather(1, class_ids).sigmoid()
+    valid = prob > threshold
+    valid[:, 0] = True
+    return valid

@@ -1,0 +1,31 @@
+"""Segmenter (ViT encoder + mask transformer decoder), the reference architecture of RankSeg."""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from rankseg.models.backbone import ViTEncoder
+from rankseg.models.mask_transformer import MaskTransformer
+from rankseg.models.output import SegOutput
+
+
+class Segmenter(nn.Module):
+    """Encode the image into tokens, score the classes, select the top K, decode the pixels over them.
+
+    forward(images (B, 3, H, W) float in [0, 1], **decoder kwargs) → SegOutput (see MaskTransformer for
+    the keyword arguments: gt_classes, ranking_scores, top_k, threshold).
+    """
+
+    def __init__(self, *, encoder: ViTEncoder, decoder: MaskTransformer) -> None:
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.num_classes = decoder.num_classes
+
+    def forward(self, images: Tensor, **kwargs) -> SegOutput:
+        tokens, grid = self.encoder(images)
+        return self.decoder(tokens, grid, **kwargs)
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        """Parameters of the multi-label head (they may get their own learning rate)."""
+        head = self.decoder.ml_head
+        return [] if head is None else list(head.parameters())

@@ -84,8 +84,9 @@ def fit(model: nn.Module, train_set: Dataset, cfg: Config, run_dir: Path, *, ste
             torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
         optimizer.step()
         done = it + 1
-        if not math.isfinite(float(losses["total"].detach())):
-            raise FloatingPointError(f"loss became {float(losses["total"].detach())} at iteration {done}; lower train.lr")
+        total = float(losses["total"].detach())
+        if not math.isfinite(total):
+            raise FloatingPointError(f"loss became {total} at iteration {done}; lower train.lr")
         if done % t.log_every == 0 or done == iterations:
             row = {"iteration": done, "lr": lr, "lr_ml": lr * t.ml_lr_mult}
             row.update({k: float(v.detach()) for k, v in losses.items()})

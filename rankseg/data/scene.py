@@ -109,7 +109,7 @@ def render_scene(rng: np.random.Generator, vocab: Vocabulary, image_size: int,
     for r, c in enumerate(stuff):
         dy, dx = rng.integers(0, size, 2)
         window = stuff_canvas(c, size)[dy:dy + size, dx:dx + size]
-        canvas[regions == r] = window[regions == r]
+        np.copyto(canvas, window, where=(regions == r)[..., None], casting="unsafe")
     ids = (regions + 1).astype(np.int32)
     categories = [-1] + list(stuff)  # segment id -> class id
 
@@ -135,7 +135,7 @@ def render_scene(rng: np.random.Generator, vocab: Vocabulary, image_size: int,
     mean = canvas.mean()
     canvas = (canvas - mean) * rng.uniform(0.8, 1.2) + mean + rng.normal(0, 10)
     canvas *= rng.uniform(0.92, 1.08, 3).astype(np.float32)
-    canvas += rng.normal(0, rng.uniform(0, 5), canvas.shape).astype(np.float32)
+    canvas += rng.uniform(0, 5) * rng.standard_normal(canvas.shape, dtype=np.float32)
     image = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
     area = np.bincount(ids.ravel(), minlength=len(categories))

@@ -71,7 +71,8 @@ BENCHMARKS: dict[str, BenchmarkLayout] = {
 }
 
 
-def build_benchmark(name: str, *, root: str | Path, split: Split, transform: Transform | None = None) -> SegmentationFolder:
+def build_benchmark(name: str, *, root: str | Path, split: Split,
+                    transform: Transform | None = None) -> SegmentationFolder:
     """The `split` of benchmark `name` (a key of BENCHMARKS) under `root`.
 
     Items are (image (3, H, W) uint8, label (H, W) int64 with IGNORE_INDEX).

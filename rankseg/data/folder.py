@@ -96,7 +96,8 @@ class SegmentationFolder(Dataset):
                 if s not in images:
                     raise FileNotFoundError(f"image for {s!r} not found in {self.image_dir} (suffixes {suffixes})")
                 if s not in labels:
-                    raise FileNotFoundError(f"label {self.label_dir / (s + label_suffix)} not found for image {images[s]}")
+                    missing = self.label_dir / (s + label_suffix)
+                    raise FileNotFoundError(f"label {missing} not found for image {images[s]}")
             keys = list(stems)
         else:
             for s in sorted(images.keys() - labels.keys()):

@@ -61,7 +61,8 @@ def _pick_classes(rng: np.random.Generator, vocab: Vocabulary, p: SceneParams) -
         c = int(rng.choice(pool, p=vocab.stuff_weights[pool] / vocab.stuff_weights[pool].sum()))
         if c not in stuff:
             stuff.append(c)
-    n_things = 1 + rng.negative_binomial(p.thing_dispersion, p.thing_dispersion / (p.thing_dispersion + p.thing_mean - 1))
+    r = p.thing_dispersion  # negative binomial with mean thing_mean - 1, shape r
+    n_things = 1 + rng.negative_binomial(r, r / (r + p.thing_mean - 1))
     members = np.concatenate([vocab.scene_members[s] for s in scenes])
     things: list[int] = []
     for _ in range(20 * n_things):

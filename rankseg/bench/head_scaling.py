@@ -1,0 +1,185 @@
+"""The cost of pixel classification as the vocabulary grows, and end-to-end training throughput.
+
+    python -m rankseg.bench.head_scaling --device cpu     # ≈10 min on 2 CPU cores
+    python -m rankseg.bench.head_scaling --device cuda    # eager fp32, eager bf16, compiled bf16
+
+Writes results/benchmarks/head_scaling.csv and end_to_end.csv (rows of other devices are kept),
+figures/benchmarks/head_scaling.{png,pdf}, and prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from rankseg.bench import report
+from rankseg.bench.end_to_end import EndToEndCase, measure_end_to_end
+from rankseg.bench.head import HeadCase, measure_head
+from rankseg.bench.runner import TimingPlan, run_isolated
+from rankseg.bench.settings import HEADS, VOCABULARIES, HeadName, Variant, paper_k
+
+HEAD_COLUMNS = ["device", "head", "n_classes", "k", "batch", "height", "width", "phase", "ms_median", "peak_mem_mb",
+                "note", "variant", "setting", "d_model", "grid", "repeats"]
+E2E_COLUMNS = ["device", "size", "head", "n_classes", "k", "batch", "height", "width", "variant", "ms_median",
+               "images_per_s", "peak_mem_mb", "note", "repeats"]
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What one run measures. `max_mem_gb` skips settings whose (B, C, H, W) fp32 logits at label resolution
+    (×3 for training: logits, log-softmax, gradient) would exceed it (CPU only: CUDA reports its own
+    out-of-memory); `max_n` skips vocabularies beyond a setting's time budget; `cap_s` kills a setting
+    that runs longer, and the larger N of its series are then skipped."""
+
+    device: str = "cpu"
+    settings: tuple[str, ...] = ("cpu_tiny", "vitb16_512")
+    heads: tuple[HeadName, ...] = HEADS
+    vocabularies: tuple[int, ...] = VOCABULARIES
+    variants: tuple[Variant, ...] = ("eager_fp32",)
+    batch: int = 2
+    e2e_sizes: tuple[str, ...] = ("vit_tiny_128",)
+    e2e_vocabularies: tuple[int, ...] = (150, 1284)
+    cap_s: float = 60.0
+    max_mem_gb: float | None = 8.5
+    max_n: tuple[tuple[str, int], ...] = (("vitb16_512", 847),)
+    threads: int | None = 1  # CPU: one intra-op thread, robust to other jobs on the cores (None: torch's default)  # (setting, largest N measured): time budget
+    plan: TimingPlan = TimingPlan(warmup=1, repeats=3, budget_s=20.0, slow_s=4.0)
+
+
+def default_config(device: str) -> BenchConfig:
+    """Batch 2 and eager fp32 on CPU; batch 8 and eager/compiled, fp32/bf16 at ViT-B/16 512² on CUDA."""
+    if device == "cuda":
+        return BenchConfig(device="cuda", settings=("vitb16_512",), variants=("eager_fp32", "eager_bf16",
+                           "compile_bf16"), batch=8, e2e_sizes=("vit_b16_512",), cap_s=300.0, max_mem_gb=None,
+                           max_n=(), threads=None, plan=TimingPlan(warmup=3, repeats=10, budget_s=60.0, slow_s=30.0))
+    return BenchConfig()
+
+
+def _guard(case: HeadCase, cfg: BenchConfig) -> str | None:
+    """Why a case is skipped without running it, or None."""
+    max_n = dict(cfg.max_n).get(case.setting)
+    if max_n is not None and case.n_classes > max_n:
+        return f"skipped: {case.setting} on {case.device} is measured up to N={max_n} (time budget)"
+    if cfg.max_mem_gb is None:
+        return None
+    need = case.channel_bytes() * (3 if case.phase == "train" else 1) / 2**30
+    if need > cfg.max_mem_gb:
+        return f"skipped: full-resolution logits need ≈{need:.1f} GB (> {cfg.max_mem_gb:g} GB limit)"
+    return None
+
+
+def _run_series(cases: Sequence[Any], measure: Callable[..., dict[str, Any]], cfg: BenchConfig,
+                guard: Callable[[Any], str | None], bar: tqdm) -> list[dict[str, Any]]:
+    """Measure cases of one series in order of N; after a timeout or out-of-memory, skip the larger N."""
+    rows, stop = [], None
+    for case in cases:
+        row = case.row()
+        bar.set_postfix_str(" ".join(str(v) for v in asdict(case).values()), refresh=True)
+        note = stop or guard(case)
+        if note is None:
+            status, result = run_isolated(measure, dict(case=case, plan=cfg.plan), device=torch.device(cfg.device),
+                                          cap_s=cfg.cap_s, threads=cfg.threads)
+            if status == "ok":
+                row |= result
+            else:
+                note = result if status != "oom" else f"out of memory: {result}"
+                if status in ("timeout", "oom"):
+                    stop = f"skipped: N={case.n_classes} already failed ({status})"
+        rows.append(row | {"note": note or ""})
+        bar.update()
+    return rows
+
+
+def run_heads(cfg: BenchConfig) -> pd.DataFrame:
+    """The head benchmark over settings × heads × phases × variants × N."""
+    series = [[HeadCase(setting=s, head=h, n_classes=n, k=None if h == "segmenter" else min(paper_k(n), n), batch=cfg.batch,
+                        phase=p, variant=v, device=cfg.device) for n in sorted(cfg.vocabularies)]
+              for s in cfg.settings for v in cfg.variants for p in ("infer", "train") for h in cfg.heads]
+    rows = []
+    with tqdm(total=sum(map(len, series)), desc="heads") as bar:
+        for cases in series:
+            rows += _run_series(cases, measure_head, cfg, lambda c: _guard(c, cfg), bar)
+    return pd.DataFrame(rows).reindex(columns=HEAD_COLUMNS)
+
+
+def run_end_to_end(cfg: BenchConfig) -> pd.DataFrame:
+    """Whole-model training throughput for each head at the end-to-end vocabularies."""
+    series = [[EndToEndCase(size=s, head=h, n_classes=n, batch=cfg.batch, variant=v, device=cfg.device)
+               for n in sorted(cfg.e2e_vocabularies)] for s in cfg.e2e_sizes for v in cfg.variants for h in cfg.heads]
+    rows = []
+    with tqdm(total=sum(map(len, series)), desc="end-to-end") as bar:
+        for cases in series:
+            rows += _run_series(cases, measure_end_to_end, cfg, lambda c: None, bar)
+    return pd.DataFrame(rows).reindex(columns=E2E_COLUMNS)
+
+
+def merge_csv(new: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Write `new` to `path`, keeping the rows of other devices already there."""
+    if path.exists():
+        old = pd.read_csv(path)
+        new = pd.concat([old[~old.device.isin(new.device.unique())], new], ignore_index=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new.to_csv(path, index=False, float_format="%.4g")
+    return new
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse.Namespace]:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--settings", nargs="+", help="feature settings (cpu_tiny, vitb16_512, test)")
+    p.add_argument("--heads", nargs="+", choices=HEADS)
+    p.add_argument("--vocab", nargs="+", type=int, help="numbers of classes N")
+    p.add_argument("--variants", nargs="+", choices=["eager_fp32", "eager_bf16", "compile_fp32", "compile_bf16"])
+    p.add_argument("--batch", type=int)
+    p.add_argument("--e2e-sizes", nargs="*", help="end-to-end model sizes (vit_tiny_128, vit_b16_512); none skips")
+    p.add_argument("--e2e-vocab", nargs="+", type=int)
+    p.add_argument("--cap-s", type=float, help="hard time limit per setting (s)")
+    p.add_argument("--max-mem-gb", type=float, help="skip settings predicted to need more (CPU)")
+    p.add_argument("--repeats", type=int)
+    p.add_argument("--threads", type=int, help="CPU intra-op threads per setting (default 1; 0: torch's default)")
+    p.add_argument("--results", type=Path, default=Path("results/benchmarks"))
+    p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"))
+    args = p.parse_args(argv)
+    cfg = default_config(args.device)
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(
+        settings=args.settings, heads=args.heads, vocabularies=args.vocab, variants=args.variants, batch=args.batch,
+        e2e_sizes=args.e2e_sizes, e2e_vocabularies=args.e2e_vocab, cap_s=args.cap_s,
+        max_mem_gb=args.max_mem_gb).items() if v is not None}
+    cfg = replace(cfg, **changes)
+    if args.threads is not None:
+        cfg = replace(cfg, threads=args.threads or None)
+    if args.repeats is not None:
+        cfg = replace(cfg, plan=replace(cfg.plan, repeats=args.repeats))
+    return cfg, args
+
+
+def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
+    cfg, args = parse_args(argv)
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA device is available")
+    heads = merge_csv(run_heads(cfg), args.results / "head_scaling.csv")
+    e2e = run_end_to_end(cfg) if cfg.e2e_sizes else pd.DataFrame(columns=E2E_COLUMNS)
+    if not e2e.empty:
+        e2e = merge_csv(e2e, args.results / "end_to_end.csv")
+    report.plot_scaling(heads, args.figures / "head_scaling")
+    mine = heads[heads.device == cfg.device]
+    for setting in cfg.settings:
+        for variant in cfg.variants:
+            print(f"\n## {setting} on {cfg.device} ({variant}): median step time / peak memory\n")
+            print(report.main_table(mine, device=cfg.device, setting=setting, variant=variant).to_markdown(index=False))
+    if not e2e.empty:
+        print("\n## End-to-end training\n")
+        print(e2e[e2e.device == cfg.device].drop(columns=["repeats"]).to_markdown(index=False, floatfmt=".4g"))
+    print("\n## Targets at N = 1284 (training step, RankSeg vs Segmenter)\n")
+    print(report.targets(mine).to_markdown(index=False, floatfmt=".3g"))
+    return heads
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The benchmark code on a tiny setting, and RankSeg's promise that no N×H×W tensor is ever built."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+from rankseg.bench import head_scaling
+from rankseg.bench.head import HeadCase, measure_head
+from rankseg.bench.runner import TimingPlan, run_isolated
+from rankseg.bench.settings import FeatureSetting, decoder_spec
+from rankseg.bench.steps import infer_step, random_labels, train_step
+from rankseg.models.mask_transformer import MaskTransformer
+
+N_LARGE = 3001  # a size no other dimension of the tiny model has
+# 4×4 tokens of width 32, labels at 32×32: the (B, N, 4·D) MLP activations are an eighth of N×H×W
+TINY = FeatureSetting(name="tiny", grid=4, d_model=32, n_heads=2, patch=8)
+
+
+class LargestPerClassMap(TorchDispatchMode):
+    """Records the largest tensor produced by any op that has a dimension of size `n`."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n, self.largest, self.op = n, 0, None
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_flatten(out)[0]:
+            if isinstance(t, torch.Tensor) and self.n in t.shape and t.numel() > self.largest:
+                self.largest, self.op = t.numel(), str(func)
+        return out
+
+
+def _steps(head: str, phase: str):
+    torch.manual_seed(0)
+    s = TINY
+    model = MaskTransformer(decoder_spec(head, s, N_LARGE, k=5))
+    tokens = torch.randn(1, s.grid ** 2, s.d_model)
+    labels = random_labels(1, s.label_size, N_LARGE, cell=4)
+    forward = lambda: model(tokens, (s.grid, s.grid))  # noqa: E731
+    cpu = torch.device("cpu")
+    if phase == "infer":
+        return infer_step(forward, (s.label_size, s.label_size), device=cpu, bf16=False), s.label_size ** 2
+    return train_step(model, forward, labels, device=cpu, bf16=False), s.label_size ** 2
+
+
+@pytest.mark.parametrize("phase", ["infer", "train"])
+@pytest.mark.parametrize("head", ["rankseg", "rankseg_xattn"])
+def test_rankseg_builds_no_class_by_pixel_tensor(head: str, phase: str) -> None:
+    step, pixels = _steps(head, phase)
+    with LargestPerClassMap(N_LARGE) as probe:
+        step()
+    # (B, N, D) class tokens and (B, N) scores are allowed; nothing N × H × W.
+    assert probe.largest < N_LARGE * pixels // 4, (probe.largest, probe.op)
+
+
+@pytest.mark.parametrize("phase", ["infer", "train"])
+def test_the_probe_sees_the_baselines_class_by_pixel_tensor(phase: str) -> None:
+    step, pixels = _steps("segmenter", phase)
+    with LargestPerClassMap(N_LARGE) as probe:
+        step()
+    assert probe.largest >= N_LARGE * pixels
+
+
+def test_measure_head_in_a_child_process() -> None:
+    case = HeadCase(setting="test", head="rankseg", n_classes=40, k=8, batch=2, phase="train")
+    status, result = run_isolated(measure_head, dict(case=case, plan=TimingPlan(warmup=1, repeats=2)),
+                                  device=torch.device("cpu"), cap_s=120, threads=1)
+    assert status == "ok", result
+    assert result["ms_median"] > 0 and result["repeats"] == 2 and result["peak_mem_mb"] >= 0
+
+
+def test_head_scaling_writes_csv_and_figure(tmp_path, capsys) -> None:
+    head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
+                       "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"), "--figures", str(tmp_path / "fig")])
+    df = pd.read_csv(tmp_path / "res" / "head_scaling.csv")
+    required = ["device", "head", "n_classes", "k", "batch", "height", "width", "phase", "ms_median", "peak_mem_mb"]
+    assert list(df.columns[:len(required)]) == required and "note" in df.columns
+    assert set(df["phase"]) == {"infer", "train"} and set(df["head"]) == {"segmenter", "rankseg", "rankseg_xattn"}
+    assert len(df) == 12
+    # the tiny memory limit (0.8 MB) skips the baseline's 200-channel training logits, not RankSeg's K = 100
+    skipped = df[df.ms_median.isna()]
+    assert (skipped["head"] == "segmenter").all() and skipped.note.str.startswith("skipped").all()
+    assert df[df["head"] != "segmenter"].ms_median.notna().all()
+    assert (tmp_path / "fig" / "head_scaling.png").is_file() and (tmp_path / "fig" / "head_scaling.pdf").is_file()
+    assert "N=200" in capsys.readouterr().out

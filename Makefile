@@ -1,0 +1,32 @@
+# The two commands of the README:  `make all` (every notebook, papermill, default profile)  and  `make test`.
+# Each creates or reuses the virtual environment $(VENV) and installs the package from this checkout.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= default
+NOTEBOOK_ARGS ?=
+export MPLBACKEND := Agg
+
+.PHONY: all notebooks test test-unit test-notebooks bench env
+
+all: notebooks
+
+env: $(VENV)/.installed
+
+# Re-installs when pyproject.toml changes. The distribution is rankseg-repro, installed from this checkout:
+# nothing here ever asks PyPI for `rankseg` (an unrelated project).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+notebooks: env
+	$(PY) -m rankseg.notebooks --profile $(PROFILE) $(NOTEBOOK_ARGS)
+
+test: env
+	TQDM_DISABLE=1 $(PY) -m pytest -q tests --durations=15
+	TQDM_DISABLE=1 RANKSEG_PROFILE=ci $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+
+bench: env
+	$(PY) -m rankseg.bench.head_scaling --device auto

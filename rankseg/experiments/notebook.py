@@ -1,0 +1,111 @@
+"""The set-up cell of every notebook: parameters in, a context that runs, saves and labels results out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from rankseg.config import Config, override, profile as make_profile
+from rankseg.engine.evaluate import EvalOptions, evaluate
+from rankseg.experiments import output
+from rankseg.experiments.runner import RunRecord, load_model, run
+
+PROFILES = ("ci", "default", "paper")
+
+
+@dataclass
+class Context:
+    """Everything a notebook needs after its parameters cell."""
+
+    base: Config
+    seeds: list[int]
+    retrain: bool = False
+    results: Path = field(default_factory=Path)
+    figures: Path = field(default_factory=Path)
+    _val: Any = field(default=None, repr=False)
+
+    @property
+    def profile(self) -> str:
+        return self.base.name
+
+    def config(self, changes: dict[str, Any] | None = None, seed: int | None = None) -> Config:
+        """The base config with dotted-key changes (and a training seed)."""
+        cfg = override(self.base, changes or {})
+        return override(cfg, {"train.seed": self.seeds[0] if seed is None else seed})
+
+    def run(self, changes: dict[str, Any] | None = None, seed: int | None = None) -> RunRecord:
+        return run(self.config(changes, seed), retrain=self.retrain)
+
+    def run_seeds(self, changes: dict[str, Any] | None = None) -> list[RunRecord]:
+        return [self.run(changes, seed) for seed in self.seeds]
+
+    def load_model(self, record: RunRecord):
+        return load_model(record)
+
+    def val_set(self):
+        from rankseg.data import build_datasets
+
+        if self._val is None:
+            self._val = build_datasets(self.base.data)[1]
+        return self._val
+
+    def evaluate(self, record: RunRecord, **options: Any) -> dict[str, float]:
+        """Re-evaluates a run's model with other EvalOptions (oracle, top_k, threshold) on the val split."""
+        model, ranker = load_model(record)
+        t = record.config.train
+        result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
+                          options=EvalOptions(**options), progress=False)
+        return result.summary()
+
+    @property
+    def device_name(self) -> str:
+        from rankseg.experiments.runner import _device_name
+        from rankseg.engine.runtime import pick_device
+
+        return _device_name(pick_device(self.base.train.device))
+
+    def save_table(self, df: pd.DataFrame, name: str) -> Path:
+        return output.save_table(df, name, profile=self.profile, dataset=self.base.data.name,
+                                 seeds=",".join(map(str, self.seeds)), device=self.device_name)
+
+    def save_figure(self, fig: plt.Figure, name: str) -> Path:
+        return output.save_figure(fig, name, profile=self.profile)
+
+
+def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root: str | None = None,
+          num_classes: int | None = None, device: str = "auto", seeds: list[int] | tuple[int, ...] = (0,),
+          retrain: bool = False, results_root: str | None = None, figures_root: str | None = None) -> Context:
+    """Validates the notebook parameters and builds the context.
+
+    `profile=None` reads $RANKSEG_PROFILE (the nbval runs set it to `ci`) and falls back to `default`.
+    """
+    profile = profile or os.environ.get("RANKSEG_PROFILE", "default")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; use one of {PROFILES}")
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    data_kwargs: dict[str, Any] = {}
+    if data_root is not None:
+        data_kwargs["root"] = data_root
+    if profile == "paper":
+        base = make_profile("paper", dataset, **data_kwargs)
+    else:
+        base = make_profile(profile)
+        changes: dict[str, Any] = {"data.name": dataset, **{f"data.{k}": v for k, v in data_kwargs.items()}}
+        base = override(base, changes)
+    if num_classes is not None:
+        base = override(base, {"data.num_classes": num_classes})
+    base = override(base, {"train.device": device})
+    if results_root:
+        output.RESULTS_OVERRIDE = Path(results_root)
+    if figures_root:
+        output.FIGURES_OVERRIDE = Path(figures_root)
+    ctx = Context(base=base, seeds=list(seeds), retrain=retrain, results=output.results_dir(profile),
+                  figures=output.figure_dir(profile))
+    output.set_style()
+    return ctx

@@ -3,8 +3,8 @@
     python -m rankseg.bench.head_scaling --device cpu     # ≈10 min on 2 CPU cores
     python -m rankseg.bench.head_scaling --device cuda    # eager fp32, eager bf16, compiled bf16
 
-Writes results/benchmarks/head_scaling.csv and end_to_end.csv (rows of other devices are kept),
-figures/benchmarks/head_scaling.{png,pdf}, and prints the tables.
+Writes results/benchmarks/head_scaling.csv and end_to_end.csv (rows of other devices are kept), the tables
+as results/benchmarks/head_scaling.md (also printed) and figures/benchmarks/head_scaling.{png,pdf}.
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse
     p.add_argument("--max-mem-gb", type=float, help="skip settings predicted to need more (CPU)")
     p.add_argument("--repeats", type=int)
     p.add_argument("--threads", type=int, help="CPU intra-op threads per setting (default 1; 0: torch's default)")
+    p.add_argument("--report-only", action="store_true", help="only redraw the figure and tables from the CSVs")
     p.add_argument("--results", type=Path, default=Path("results/benchmarks"))
     p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"))
     args = p.parse_args(argv)
@@ -161,23 +162,21 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse
 
 def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     cfg, args = parse_args(argv)
-    if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA device is available")
-    heads = merge_csv(run_heads(cfg), args.results / "head_scaling.csv")
-    e2e = run_end_to_end(cfg) if cfg.e2e_sizes else pd.DataFrame(columns=E2E_COLUMNS)
-    if not e2e.empty:
-        e2e = merge_csv(e2e, args.results / "end_to_end.csv")
+    if args.report_only:
+        heads = pd.read_csv(args.results / "head_scaling.csv")
+        e2e_path = args.results / "end_to_end.csv"
+        e2e = pd.read_csv(e2e_path) if e2e_path.exists() else pd.DataFrame(columns=E2E_COLUMNS)
+    else:
+        if cfg.device == "cuda" and not torch.cuda.is_available():
+            raise SystemExit("--device cuda: no CUDA device is available")
+        heads = merge_csv(run_heads(cfg), args.results / "head_scaling.csv")
+        e2e = run_end_to_end(cfg) if cfg.e2e_sizes else pd.DataFrame(columns=E2E_COLUMNS)
+        if not e2e.empty:
+            e2e = merge_csv(e2e, args.results / "end_to_end.csv")
     report.plot_scaling(heads, args.figures / "head_scaling")
-    mine = heads[heads.device == cfg.device]
-    for setting in cfg.settings:
-        for variant in cfg.variants:
-            print(f"\n## {setting} on {cfg.device} ({variant}): median step time / peak memory\n")
-            print(report.main_table(mine, device=cfg.device, setting=setting, variant=variant).to_markdown(index=False))
-    if not e2e.empty:
-        print("\n## End-to-end training\n")
-        print(e2e[e2e.device == cfg.device].drop(columns=["repeats"]).to_markdown(index=False, floatfmt=".4g"))
-    print("\n## Targets at N = 1284 (training step, RankSeg vs Segmenter)\n")
-    print(report.targets(mine).to_markdown(index=False, floatfmt=".3g"))
+    text = report.markdown_report(heads, e2e)
+    (args.results / "head_scaling.md").write_text(text)
+    print(text)
     return heads
 
 

@@ -31,22 +31,24 @@ def main_table(df: pd.DataFrame, *, device: str, setting: str, variant: str = "e
     return table.sort_index(level=["phase", "head"], ascending=[False, True]).reset_index()
 
 
-def targets(df: pd.DataFrame, *, n_classes: int = 1284, variant: str = "eager_fp32") -> pd.DataFrame:
-    """The issue's targets per (device, setting): at N = `n_classes`, a RankSeg training step uses at most half
-    the baseline's peak memory and is at least as fast; at the largest N, RankSeg trains where the baseline
-    cannot (or its memory has grown with N)."""
+def targets(df: pd.DataFrame, *, vocabularies: tuple[int, ...] = (847, 1284)) -> pd.DataFrame:
+    """The issue's targets per (device, setting, variant) and N: a RankSeg training step uses at most half the
+    baseline's peak memory (mem_ratio ≤ 0.5) and is at least as fast (speedup ≥ 1). Settings where either
+    side was not measured are left out."""
     rows = []
-    train = df[(df.phase == "train") & (df.variant == variant)]
-    for (device, setting), sub in train.groupby(["device", "setting"]):
-        base = sub[(sub["head"] == "segmenter") & (sub.n_classes == n_classes)]
+    train = df[df.phase == "train"]
+    for (device, setting, variant, n_classes), sub in train.groupby(["device", "setting", "variant", "n_classes"]):
+        if n_classes not in vocabularies:
+            continue
+        base = sub[(sub["head"] == "segmenter") & sub.ms_median.notna()]
         for head in ("rankseg", "rankseg_xattn"):
-            ours = sub[(sub["head"] == head) & (sub.n_classes == n_classes)]
+            ours = sub[(sub["head"] == head) & sub.ms_median.notna()]
             if base.empty or ours.empty:
                 continue
             b, o = base.iloc[0], ours.iloc[0]
             mem_ratio = o.peak_mem_mb / b.peak_mem_mb if pd.notna(b.peak_mem_mb) else float("nan")
             speedup = b.ms_median / o.ms_median if pd.notna(b.ms_median) else float("nan")
-            rows.append(dict(device=device, setting=setting, head=head, n_classes=n_classes,
+            rows.append(dict(device=device, setting=setting, variant=variant, head=head, n_classes=n_classes,
                              mem_ratio=mem_ratio, speedup=speedup,
                              memory_target_met=bool(mem_ratio <= 0.5) if pd.notna(mem_ratio) else pd.NA,
                              speed_target_met=bool(speedup >= 1.0) if pd.notna(speedup) else pd.NA))
@@ -72,3 +74,20 @@ def plot_scaling(df: pd.DataFrame, path: Path, *, variant: str = "eager_fp32") -
     fig.savefig(path.with_suffix(".png"), dpi=120, metadata={"Software": None})
     fig.savefig(path.with_suffix(".pdf"), metadata={"Creator": None, "Producer": None, "CreationDate": None})
     plt.close(fig)
+
+
+def markdown_report(heads: pd.DataFrame, e2e: pd.DataFrame) -> str:
+    """All tables as one markdown document: per (device, setting, variant) the main table, the end-to-end
+    throughput and the target checks."""
+    parts = []
+    for (device, setting, variant), _ in heads.groupby(["device", "setting", "variant"], sort=False):
+        parts += [f"### {setting} on {device} ({variant}): median step time / peak memory\n",
+                  main_table(heads, device=device, setting=setting, variant=variant).to_markdown(index=False), ""]
+    if not e2e.empty:
+        cols = ["device", "size", "head", "n_classes", "k", "batch", "height", "variant", "ms_median", "images_per_s",
+                "peak_mem_mb", "note"]
+        parts += ["### End-to-end training step (backbone + head, AdamW)\n",
+                  e2e[cols].to_markdown(index=False, floatfmt=".3g"), ""]
+    parts += ["### Targets (training step, RankSeg head vs Segmenter head at the same N)\n",
+              targets(heads).to_markdown(index=False, floatfmt=".3g"), ""]
+    return "\n".join(parts)

@@ -86,8 +86,12 @@ def markdown_report(heads: pd.DataFrame, e2e: pd.DataFrame) -> str:
     if not e2e.empty:
         cols = ["device", "size", "head", "n_classes", "k", "batch", "height", "variant", "ms_median", "images_per_s",
                 "peak_mem_mb", "note"]
+        table = e2e[cols].copy()
+        table["k"] = ["all N" if pd.isna(v) else str(int(v)) for v in table["k"]]
+        table["note"] = table["note"].fillna("")
+        table = table.round({"ms_median": 0, "images_per_s": 2, "peak_mem_mb": 0})
         parts += ["### End-to-end training step (backbone + head, AdamW)\n",
-                  e2e[cols].to_markdown(index=False, floatfmt=".3g"), ""]
+                  table.to_markdown(index=False, floatfmt="g"), ""]
     parts += ["### Targets (training step, RankSeg head vs Segmenter head at the same N)\n",
               targets(heads).to_markdown(index=False, floatfmt=".3g"), ""]
     return "\n".join(parts)

@@ -172,15 +172,15 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
             train=TrainConfig(iterations=6, batch_size=4, log_every=2, eval_batch_size=8, classifier_iterations=4),
         )
     if name == "default":
-        # Sized for a 2-core CPU: about 0.4 s per step, about 7 minutes per run.
+        # Sized for a 2-core CPU: about 0.4-0.7 s per step on one thread, 5-8 minutes per run.
         return Config(
             name="default",
             data=DataConfig(name="emojiscenes", num_classes=150, image_size=64, num_train=2000, num_val=300,
                             **data_kwargs),
             model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=4, patch_size=8, top_k=25, ml_pool=4,
                               drop_path_rate=0.0),
-            train=TrainConfig(iterations=1000, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=100,
-                              log_every=25, eval_every=250, eval_batch_size=50, classifier_iterations=1000),
+            train=TrainConfig(iterations=600, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=60,
+                              log_every=20, eval_every=200, eval_batch_size=50, classifier_iterations=600),
         )
     if name == "paper":
         if dataset not in PAPER_SETTINGS:

@@ -21,7 +21,8 @@ def build_datasets(cfg: DataConfig) -> tuple[Dataset, Dataset]:
     """
     if cfg.name == "emojiscenes":
         steps = ([RandomFlip()] if cfg.flip else []) + ([PhotoMetricDistortion()] if cfg.photometric else [])
-        common = dict(num_classes=cfg.num_classes, image_size=cfg.image_size, seed=cfg.seed)
+        # cached: a scene is rendered once per process, not once per epoch (transforms copy, never mutate)
+        common = dict(num_classes=cfg.num_classes, image_size=cfg.image_size, seed=cfg.seed, cache=True)
         train = EmojiScenes(split="train", size=cfg.num_train, transform=Compose(steps) if steps else None, **common)
         return train, EmojiScenes(split="val", size=cfg.num_val, **common)
     train_tf = train_transform(crop_size=cfg.image_size, ratio_range=cfg.ratio_range,

@@ -1,0 +1,86 @@
+"""Regenerates the result sections of README.md from the CSVs in results/ (never typed by hand).
+
+    python -m rankseg.experiments.readme [--profile default]
+
+README.md holds pairs of markers ``<!-- BEGIN generated:NAME -->`` / ``<!-- END generated:NAME -->``; the
+text between them is replaced by the table NAME below, with a provenance line (profile, data set, device,
+training time, git revision) read from the CSV itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from rankseg.paths import RESULTS, ROOT
+
+# name -> (csv file stem, columns to show (None: all but provenance), caption)
+TABLES: dict[str, tuple[str, list[str] | None, str]] = {
+    "quickstart": ("01_quickstart", ["model", "miou", "pixel_acc", "map", "recall_at_k", "train_seconds"],
+                   "Baseline vs RankSeg"),
+    "label_stats": ("02_label_statistics", None, "Label statistics (Figure 3, left)"),
+    "oracle": ("03_oracle", ["setting", "miou mean", "pixel_acc mean", "recall_at_k mean", "gain vs baseline"],
+               "Oracle label sets (Figure 3, right)"),
+    "oracle_paper": ("03_oracle_paper_reference", None, "Paper (official release) reference for the oracle"),
+    "table1": ("04_table1_components", None, "Component ablation (Table 1)"),
+    "schemes": ("05_table6ab_schemes", None, "Independent vs joint scheme (Table 6a, b)"),
+    "top_k": ("05_table6c_top_k", None, "Top-K (Table 6c)"),
+    "loss_weight": ("05_table6d_loss_weight", None, "Multi-label loss weight (Table 6d)"),
+    "heads": ("05_table6e_heads", None, "Multi-label head (Table 6e)"),
+    "temperatures": ("06_temperature_realisations", None, "Temperature realisations (Figure 7)"),
+    "dynamic_k": ("08_dynamic_k", None, "Dynamic K (supplementary)"),
+    "false_positives": ("09_false_positive_classes", None, "False-positive classes per image (Figure 10)"),
+}
+PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
+
+
+def _training_time(profile: str) -> str:
+    runs = list((RESULTS / profile / "runs").glob("*.json"))
+    if not runs:
+        return "no runs"
+    seconds = sum(json.loads(p.read_text())["seconds"] for p in runs)
+    return f"{len(runs)} training runs, {seconds / 60:.0f} min of training in total"
+
+
+def render(name: str, profile: str) -> str:
+    stem, cols, caption = TABLES[name]
+    path = RESULTS / profile / f"{stem}.csv"
+    if not path.is_file():
+        return f"*{caption}: not yet produced at the `{profile}` profile (run the notebook).*"
+    df = pd.read_csv(path)
+    prov = df[PROVENANCE].iloc[0].to_dict() if set(PROVENANCE) <= set(df.columns) else {}
+    shown = df[cols] if cols else df.drop(columns=[c for c in PROVENANCE if c in df.columns])
+    table = shown.to_markdown(index=False, floatfmt=".2f")
+    source = (f"*Source: [`results/{profile}/{stem}.csv`](results/{profile}/{stem}.csv); profile `{prov.get('profile')}`, "
+              f"data `{prov.get('dataset')}`, seed(s) {prov.get('seeds')}, device {prov.get('device')}, "
+              f"git {prov.get('git_revision')}.*") if prov else f"*Source: `results/{profile}/{stem}.csv`.*"
+    return f"{table}\n\n{source}"
+
+
+def update(readme: Path, profile: str) -> str:
+    text = readme.read_text()
+    for name in TABLES:
+        pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->\n).*?(\n<!-- END generated:{name} -->)", re.S)
+        text = pattern.sub(lambda m: m.group(1) + render(name, profile) + m.group(2), text)
+    text = re.sub(r"(<!-- BEGIN generated:time -->).*?(<!-- END generated:time -->)",
+                  lambda m: m.group(1) + _training_time(profile) + m.group(2), text, flags=re.S)
+    bench = ROOT / "benchmarks" / "README_section.md"
+    if bench.is_file():
+        text = re.sub(r"(<!-- BEGIN generated:benchmark -->\n).*?(\n<!-- END generated:benchmark -->)",
+                      lambda m: m.group(1) + bench.read_text().strip() + m.group(2), text, flags=re.S)
+    readme.write_text(text)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--profile", default="default")
+    update(ROOT / "README.md", ap.parse_args().profile)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,14 +64,14 @@ def render(name: str, profile: str) -> str:
 def update(readme: Path, profile: str) -> str:
     text = readme.read_text()
     for name in TABLES:
-        pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->\n).*?(\n<!-- END generated:{name} -->)", re.S)
-        text = pattern.sub(lambda m: m.group(1) + render(name, profile) + m.group(2), text)
+        pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->).*?(<!-- END generated:{name} -->)", re.S)
+        text = pattern.sub(lambda m: m.group(1) + "\n" + render(name, profile) + "\n" + m.group(2), text)
     text = re.sub(r"(<!-- BEGIN generated:time -->).*?(<!-- END generated:time -->)",
                   lambda m: m.group(1) + _training_time(profile) + m.group(2), text, flags=re.S)
     bench = ROOT / "benchmarks" / "README_section.md"
     if bench.is_file():
-        text = re.sub(r"(<!-- BEGIN generated:benchmark -->\n).*?(\n<!-- END generated:benchmark -->)",
-                      lambda m: m.group(1) + bench.read_text().strip() + m.group(2), text, flags=re.S)
+        text = re.sub(r"(<!-- BEGIN generated:benchmark -->).*?(<!-- END generated:benchmark -->)",
+                      lambda m: m.group(1) + "\n" + bench.read_text().strip() + "\n" + m.group(2), text, flags=re.S)
     readme.write_text(text)
     return text
 

@@ -25,8 +25,9 @@ notebooks: env
 	$(PY) -m rankseg.notebooks --profile $(PROFILE) $(NOTEBOOK_ARGS)
 
 test: env
-	TQDM_DISABLE=1 $(PY) -m pytest -q tests --durations=15
+	TQDM_DISABLE=1 $(PY) -m pytest -q tests --ignore=tests/outputs --durations=15
 	TQDM_DISABLE=1 RANKSEG_PROFILE=ci $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+	$(PY) -m pytest -q tests/outputs
 
 bench: env
 	$(PY) -m rankseg.bench.head_scaling --device auto

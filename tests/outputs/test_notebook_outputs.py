@@ -1,0 +1,68 @@
+"""Checks on what the notebooks wrote (run after nbval, which only checks that they run).
+
+The `ci` tables must exist with their provenance and sane values; the committed `default` tables must
+agree with the run records they were made from, and README.md must be what its generator makes of them.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+
+from rankseg.config import Config
+from rankseg.experiments import readme
+from rankseg.paths import RESULTS, ROOT
+
+EXPECTED = ["01_quickstart", "02_label_statistics", "03_oracle", "04_table1_components", "05_table6ab_schemes",
+            "05_table6c_top_k", "05_table6d_loss_weight", "05_table6e_heads", "06_fig7_temperatures",
+            "07_fig9_overfitting", "08_dynamic_k", "09_false_positive_classes"]
+
+
+def table(profile, name):
+    path = RESULTS / profile / f"{name}.csv"
+    assert path.is_file(), f"{path} missing: did the notebook run?"
+    return pd.read_csv(path)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_ci_tables_exist_with_provenance(name):
+    df = table("ci", name)
+    assert {"profile", "dataset", "seeds", "device", "git_revision"} <= set(df.columns)
+    assert (df["profile"] == "ci").all()
+    for col in [c for c in df.columns if c.startswith("miou")]:
+        assert df[col].dropna().between(0, 100).all()
+
+
+def test_ci_oracle_and_top_k_semantics():
+    oracle = table("ci", "03_oracle").set_index("setting")
+    assert oracle.loc["RankSeg + GT (train+eval)", "recall_at_k mean"] == 100
+    assert oracle.loc["RankSeg + GT (eval)", "recall_at_k mean"] == 100
+    top_k = table("ci", "05_table6c_top_k")
+    at_eval = top_k[top_k["experiment"].str.contains("changed at evaluation")]
+    assert at_eval["recall_at_k"].is_monotonic_increasing  # more classes kept, more ground truth recalled
+    assert at_eval["recall_at_k"].iloc[-1] == 100  # K = N keeps every class
+
+
+def _records(profile):
+    out = {}
+    for p in (RESULTS / profile / "runs").glob("*.json"):
+        d = json.loads(p.read_text())
+        out[p.stem] = (Config.from_dict(d["config"]), d["final"])
+    return out
+
+
+@pytest.mark.skipif(not (RESULTS / "default" / "04_table1_components.csv").is_file(), reason="no default results")
+def test_default_table1_matches_its_runs():
+    records = _records("default")
+    t1 = table("default", "04_table1_components").set_index("method")
+    base = [f for c, f in records.values() if not c.model.multilabel and c.model.oracle == "none"
+            and c.model.scheme == "joint"]
+    assert len(base) == 1
+    assert t1.loc["Baseline", "miou"] == pytest.approx(base[0]["miou"], abs=1e-3)
+
+
+@pytest.mark.skipif(not (RESULTS / "default").is_dir(), reason="no default results")
+def test_readme_is_generated_from_the_csvs():
+    text = (ROOT / "README.md").read_text()
+    for name in readme.TABLES:
+        assert readme.render(name, "default") in text, f"README section {name} is stale: run python -m rankseg.experiments.readme"

@@ -10,17 +10,9 @@ A run directory that holds a checkpoint is resumed.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 
-from rankseg.config import override, profile
-
-
-def _literal(text: str):
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+from rankseg.config import override, parse_value, profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         key, sep, value = item.partition("=")
         if not sep:
             ap.error(f"--set expects KEY=VALUE, got {item!r}")
-        changes[key] = _literal(value)
+        changes[key] = parse_value(value)
     cfg = override(cfg, changes)
 
     from rankseg.engine import train

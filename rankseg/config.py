@@ -6,6 +6,7 @@ A config is built from a profile and then overridden by dotted keys, e.g.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -122,6 +123,14 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{key}"] = value
     return out
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value: a Python literal (``10``, ``0.1``, ``None``, ``[0, 1]``) or else the string itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def override(cfg: Config, changes: dict[str, Any]) -> Config:

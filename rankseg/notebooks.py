@@ -10,11 +10,11 @@ their metadata). A parameter that a notebook does not declare is an error, not a
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 import time
 from pathlib import Path
 
+from rankseg.config import parse_value
 from rankseg.paths import NOTEBOOKS, RESULTS, ROOT
 
 
@@ -37,13 +37,6 @@ def check_parameters(path: Path, parameters: dict) -> None:
         raise SystemExit(f"{path.name}: unknown parameter(s) {unknown}; it declares {sorted(declared)}")
 
 
-def _value(text: str):
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=["ci", "default", "paper"], default="default")
@@ -55,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import papermill as pm
 
-    parameters = {"profile": args.profile, **{k: _value(v) for k, v in args.parameter}}
+    parameters = {"profile": args.profile, **{k: parse_value(v) for k, v in args.parameter}}
     if args.retrain:
         parameters["retrain"] = True
     paths = notebook_paths(args.only)

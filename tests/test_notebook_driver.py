@@ -1,0 +1,37 @@
+"""The batch driver and the notebooks' set-up cell reject bad parameters with clear messages."""
+
+import pytest
+
+from rankseg.config import parse_value
+from rankseg.experiments.notebook import setup
+from rankseg.notebooks import check_parameters, notebook_paths
+
+
+def test_every_notebook_is_found_and_declares_the_common_parameters():
+    paths = notebook_paths()
+    assert [p.stem[:2] for p in paths] == [f"{i:02d}" for i in range(1, 10)]
+    for p in paths:
+        check_parameters(p, {"profile": "ci", "dataset": "emojiscenes", "data_root": None, "device": "cpu",
+                             "seeds": [0], "retrain": False, "results_root": None, "figures_root": None})
+
+
+def test_unknown_parameter_fails():
+    with pytest.raises(SystemExit, match=r"unknown parameter\(s\) \['epochs'\]"):
+        check_parameters(notebook_paths(["04"])[0], {"epochs": 3})
+    with pytest.raises(SystemExit, match="no notebook matches"):
+        notebook_paths(["99"])
+
+
+def test_setup_validates_values():
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        setup(profile="fast")
+    with pytest.raises(ValueError, match="is read from disk: set DataConfig.root"):
+        setup(profile="ci", dataset="ade20k")
+    with pytest.raises(ValueError, match="seeds must name at least one seed"):
+        setup(profile="ci", seeds=[])
+    ctx = setup(profile="ci", num_classes=847, device="cpu")
+    assert ctx.base.data.num_classes == 847 and ctx.profile == "ci"
+
+
+def test_parse_value():
+    assert parse_value("10") == 10 and parse_value("[0, 1]") == [0, 1] and parse_value("ade20k") == "ade20k"

@@ -101,10 +101,8 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
     if num_classes is not None:
         base = override(base, {"data.num_classes": num_classes})
     base = override(base, {"train.device": device})
-    if results_root:
-        output.RESULTS_OVERRIDE = Path(results_root)
-    if figures_root:
-        output.FIGURES_OVERRIDE = Path(figures_root)
+    output.RESULTS_OVERRIDE = Path(results_root) if results_root else None
+    output.FIGURES_OVERRIDE = Path(figures_root) if figures_root else None
     ctx = Context(base=base, seeds=list(seeds), retrain=retrain, results=output.results_dir(profile),
                   figures=output.figure_dir(profile))
     output.set_style()

@@ -186,7 +186,7 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
             name="default",
             data=DataConfig(name="emojiscenes", num_classes=150, image_size=64, num_train=2000, num_val=300,
                             **data_kwargs),
-            model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=4, patch_size=8, top_k=25, ml_pool=4,
+            model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=4, patch_size=8, top_k=50, ml_pool=4,
                               drop_path_rate=0.0),
             train=TrainConfig(iterations=600, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=60,
                               log_every=20, eval_every=200, eval_batch_size=50, classifier_iterations=600),

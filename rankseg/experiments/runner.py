@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +94,15 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
 
 
 def _device_name(device: torch.device) -> str:
+    """The hardware, for the provenance columns: the GPU's name, or the CPU's model and thread count."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"cpu ({torch.get_num_threads()} threads)"
+    model = platform.processor() or "cpu"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        model = names[0] if names else model
+    return f"{model} ({torch.get_num_threads()} threads)"
 
 
 __all__ = ["RunRecord", "load_model", "run", "run_key", "train_classifier"]

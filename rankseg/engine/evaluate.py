@@ -9,10 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
-from tqdm.auto import tqdm
 
 from rankseg.engine.data import to_float_images
-from rankseg.engine.runtime import autocast
+from rankseg.engine.runtime import autocast, progress_bar
 from rankseg.metrics import SegmentationMeter, mean_average_precision, top_k_recall
 from rankseg.models.label_selection import present_classes
 from rankseg.models.output import SegOutput
@@ -93,7 +92,7 @@ def evaluate(model: Segmenter, dataset: Dataset, *, batch_size: int = 8, device:
     meter = SegmentationMeter(n)
     scores, targets, hits, total = [], [], 0, 0
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=list)
-    for batch in tqdm(loader, desc="evaluate", leave=False, disable=not progress):
+    for batch in progress_bar(loader, enabled=progress, desc="evaluate", leave=False):
         same_size = len({tuple(img.shape) for img, _ in batch}) == 1
         groups = [batch] if same_size else [[item] for item in batch]
         for group in groups:

@@ -70,3 +70,11 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def progress_bar(iterable, *, enabled: bool = True, **kwargs):
+    """tqdm.auto bar; `enabled=False` silences it, and when enabled the TQDM_* environment variables
+    (TQDM_DISABLE=1 in tests and batch runs) still apply, which an explicit `disable=` would override."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, **kwargs) if enabled else tqdm(iterable, disable=True, **kwargs)

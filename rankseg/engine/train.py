@@ -13,15 +13,14 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
-from tqdm.auto import tqdm
 
 from rankseg.config import Config
 from rankseg.engine.checkpoint import has_checkpoint, load_state, load_weights, save_checkpoint
 from rankseg.engine.data import IterationBatches, SeededSamples, collate, to_float_images
 from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
 from rankseg.engine.optim import build_optimizer, poly_lr, set_lr
-from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_device, rng_state, seed_everything, \
-    set_rng_state
+from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_device, progress_bar, rng_state, \
+    seed_everything, set_rng_state
 from rankseg.losses import AsymmetricLoss, segmentation_losses
 from rankseg.metrics import mean_average_precision
 from rankseg.models.build import build_classifier, build_segmenter
@@ -71,7 +70,8 @@ def fit(model: nn.Module, train_set: Dataset, cfg: Config, run_dir: Path, *, ste
     loader = DataLoader(SeededSamples(train_set), batch_sampler=batches, collate_fn=collate,
                         num_workers=t.num_workers, persistent_workers=False)
     model.train()
-    bar = tqdm(loader, total=iterations, initial=start, desc=desc, disable=not (progress and dist_info.is_main))
+    bar = progress_bar(loader, enabled=progress and dist_info.is_main, total=iterations, initial=start,
+                       desc=desc)
     for it, (images, labels) in enumerate(bar, start=start):
         lr = poly_lr(t, it)
         set_lr(optimizer, lr)
@@ -167,8 +167,8 @@ def classifier_map(model: nn.Module, dataset: Dataset, *, num_classes: int, batc
     was = model.training
     model.eval()
     scores, targets = [], []
-    for batch in tqdm(DataLoader(dataset, batch_size=batch_size, collate_fn=list), desc="classifier mAP",
-                      leave=False, disable=not progress):
+    for batch in progress_bar(DataLoader(dataset, batch_size=batch_size, collate_fn=list), enabled=progress,
+                              desc="classifier mAP", leave=False):
         for image, label in batch:
             scores.append(model(to_float_images(image[None].to(device))).float().cpu())
             targets.append(present_classes(label[None], num_classes))

@@ -164,7 +164,10 @@ def test_k_larger_than_n_and_bad_inputs():
 def test_pretrained_without_hub_fails_clearly(tmp_path, monkeypatch):
     from rankseg.models.backbone import create_timm_model
 
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import huggingface_hub.constants
+
+    # offline, as on a machine without hub access (without waiting for network time-outs)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(RuntimeError, match="pretrained_path"):
         create_timm_model("vit_tiny_patch16_224", pretrained=True, pretrained_path=None, num_classes=0)
     with pytest.raises(FileNotFoundError, match="weights file not found"):

@@ -66,3 +66,4 @@ def test_readme_is_generated_from_the_csvs():
     text = (ROOT / "README.md").read_text()
     for name in readme.TABLES:
         assert readme.render(name, "default") in text, f"README section {name} is stale: run python -m rankseg.experiments.readme"
+    assert readme.gains_table("default") in text

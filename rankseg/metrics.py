@@ -69,6 +69,10 @@ def mean_average_precision(scores: Tensor, targets: Tensor) -> float:
     return float(np.nanmean(ap.numpy())) if (~ap.isnan()).any() else float("nan")
 
 
-def top_k_recall(class_ids: Tensor, gt: Tensor) -> tuple[int, int]:
-    """How many ground-truth classes (B, N) bool are among the selected (B, K); returns (hits, total)."""
-    return int(gt.gather(1, class_ids).sum()), int(gt.sum())
+def top_k_recall(class_ids: Tensor, gt: Tensor, valid: Tensor | None = None) -> tuple[int, int]:
+    """How many ground-truth classes (B, N) bool are among the selected (B, K) — only the channels still
+    allowed when a `valid` (B, K) mask is given (dynamic K); returns (hits, total)."""
+    hits = gt.gather(1, class_ids)
+    if valid is not None:
+        hits = hits & valid
+    return int(hits.sum()), int(gt.sum())

@@ -93,4 +93,6 @@ def test_average_precision_hand_computed_and_torchmetrics():
 
 def test_top_k_recall():
     gt = torch.tensor([[True, True, False, True], [False, False, True, False]])
-    assert top_k_recall(torch.tensor([[0, 2], [2, 1]]), gt) == (2, 4)
+    ids = torch.tensor([[0, 2], [2, 1]])
+    assert top_k_recall(ids, gt) == (2, 4)
+    assert top_k_recall(ids, gt, valid=torch.tensor([[False, True], [True, True]])) == (1, 4)

@@ -123,7 +123,7 @@ def evaluate(model: Segmenter, dataset: Dataset, *, batch_size: int = 8, device:
                 scores.append(ranking.float().cpu())
                 targets.append(gt.cpu())
             if out.class_ids is not None:
-                h_, t_ = top_k_recall(out.class_ids, gt)
+                h_, t_ = top_k_recall(out.class_ids, gt, out.valid)
                 hits, total = hits + h_, total + t_
     model.train(was_training)
     iou = meter.iou().numpy()

@@ -38,4 +38,4 @@ TEMPERATURE_IMPL = {"LayerNorm per rank (official code)": RANKSEG,
                     "scale per rank (paper formula)": {"model.temperature_impl": "scale"}}
 
 # Dynamic K (supplementary): keep the selected classes whose probability exceeds a threshold.
-THRESHOLDS = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5]
+THRESHOLDS = [0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]  # ASL makes probabilities high: most of the range is above 0.1

@@ -3,6 +3,7 @@ cache (results/<profile>/runs) that the notebooks then read. Equivalent to runni
 on a 2-core machine because two single-thread runs use the cores better than one two-thread run.
 
     python scripts/run_default_grid.py --profile default --workers 2
+    python scripts/run_default_grid.py --table1-only --seeds 1 2     # the extra seeds of notebook 04
 """
 
 from __future__ import annotations
@@ -31,24 +32,27 @@ def grid(profile: str) -> list[dict]:
     return unique
 
 
-def _one(args: tuple[str, dict]) -> str:
+def _one(args: tuple[str, dict, int]) -> str:
     import torch
 
     torch.set_num_threads(1)
     from rankseg.experiments.notebook import setup
 
-    profile, changes = args
+    profile, changes, seed = args
     ctx = setup(profile=profile)
-    record = ctx.run(changes)
-    return f"{changes}: mIoU {record.final['miou']:.2f} in {record.seconds:.0f} s"
+    record = ctx.run(changes, seed)
+    return f"{changes} seed {seed}: mIoU {record.final['miou']:.2f} in {record.seconds:.0f} s"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="default")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--table1-only", action="store_true", help="only the runs of Table 1 (notebook 04)")
     args = ap.parse_args()
-    jobs = [(args.profile, changes) for changes in grid(args.profile)]
+    runs = list(variants.TABLE1.values()) if args.table1_only else grid(args.profile)
+    jobs = [(args.profile, changes, seed) for seed in args.seeds for changes in runs]
     print(f"{len(jobs)} runs")
     with ProcessPoolExecutor(args.workers) as pool:
         for line in pool.map(_one, jobs):

@@ -23,6 +23,9 @@ $(VENV)/.installed: pyproject.toml
 
 notebooks: env
 	$(PY) -m rankseg.notebooks --profile $(PROFILE) $(NOTEBOOK_ARGS)
+ifeq ($(PROFILE),default)
+	$(PY) -m rankseg.experiments.readme --profile default
+endif
 
 test: env
 	TQDM_DISABLE=1 $(PY) -m pytest -q tests --ignore=tests/outputs --durations=15

@@ -36,6 +36,15 @@ class AsymmetricLoss(nn.Module):
         return -loss.mean()
 
 
+def multilabel_criterion(*, kind: str, gamma_neg: float, gamma_pos: float, clip: float, eps: float) -> AsymmetricLoss:
+    """The multi-label loss of a LossConfig: ASL with its parameters, or BCE (ASL with no focusing, no clip)."""
+    if kind == "asl":
+        return AsymmetricLoss(gamma_neg=gamma_neg, gamma_pos=gamma_pos, clip=clip, eps=eps)
+    if kind == "bce":
+        return AsymmetricLoss(gamma_neg=0, gamma_pos=0, clip=0, eps=eps)
+    raise ValueError(f"unknown multi-label loss {kind!r}; use 'asl' or 'bce'")
+
+
 def pixel_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
     """Cross-entropy over (B, C, H, W) logits and (B, H, W) targets with IGNORE_INDEX pixels left out.
 

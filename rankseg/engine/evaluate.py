@@ -114,9 +114,10 @@ def evaluate(model: Segmenter, dataset: Dataset, *, batch_size: int = 8, device:
                     pred, out = _forward_slide(model, images, kwargs, crop, options.stride or crop)
                 else:
                     h, w = images.shape[-2:]
-                    out = model(_pad_to(images, model.encoder.patch_size), **kwargs)
-                    padded = out.upsampled_logits(tuple(_pad_to(images, model.encoder.patch_size).shape[-2:]))
-                    pred = out.to_class_ids(padded[..., :h, :w].argmax(1))
+                    padded = _pad_to(images, model.encoder.patch_size)
+                    out = model(padded, **kwargs)
+                    logits = out.upsampled_logits(tuple(padded.shape[-2:]))
+                    pred = out.to_class_ids(logits[..., :h, :w].argmax(1))
             meter.update(pred, labels)
             ranking = kwargs.get("ranking_scores", out.ml_logits)
             if ranking is not None:

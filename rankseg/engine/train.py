@@ -21,7 +21,7 @@ from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
 from rankseg.engine.optim import build_optimizer, poly_lr, set_lr
 from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_device, progress_bar, rng_state, \
     seed_everything, set_rng_state
-from rankseg.losses import AsymmetricLoss, segmentation_losses
+from rankseg.losses import multilabel_criterion, segmentation_losses
 from rankseg.metrics import mean_average_precision
 from rankseg.models.build import build_classifier, build_segmenter
 from rankseg.models.label_selection import present_classes
@@ -114,8 +114,8 @@ def _checkpoint(dist_info: DistInfo, run_dir: Path, model: nn.Module, cfg: Confi
 def segmentation_step(cfg: Config, ranker: nn.Module | None) -> StepFn:
     """The training step of the segmentation model: pixel loss over the selected classes + multi-label loss."""
     n, loss = cfg.data.num_classes, cfg.loss
-    criterion = AsymmetricLoss(gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos, clip=loss.clip, eps=loss.eps) \
-        if loss.ml_loss == "asl" else AsymmetricLoss(gamma_neg=0, gamma_pos=0, clip=0, eps=loss.eps)
+    criterion = multilabel_criterion(kind=loss.ml_loss, gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos,
+                                     clip=loss.clip, eps=loss.eps)
 
     def step(model: nn.Module, images: Tensor, labels: Tensor) -> dict[str, Tensor]:
         gt = present_classes(labels, n)
@@ -143,7 +143,9 @@ def train_classifier(cfg: Config, run_dir: Path, *, train_set: Dataset, val_set:
     seed_everything(cfg.train.seed)
     model = build_classifier(cfg).to(device)
     n, loss = cfg.data.num_classes, cfg.loss
-    criterion = AsymmetricLoss(gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos, clip=loss.clip, eps=loss.eps)
+    # the classifier is trained with the asymmetric loss, as the independent scheme prescribes
+    criterion = multilabel_criterion(kind="asl", gamma_neg=loss.gamma_neg, gamma_pos=loss.gamma_pos, clip=loss.clip,
+                                     eps=loss.eps)
 
     def step(net: nn.Module, images: Tensor, labels: Tensor) -> dict[str, Tensor]:
         ml = criterion(net(images), present_classes(labels, n))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rankseg.config import Config, override, profile as make_profile
 from rankseg.engine.evaluate import EvalOptions, evaluate
+from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
 from rankseg.experiments.runner import RunRecord, load_model, run
 
@@ -28,6 +29,7 @@ class Context:
     results: Path = field(default_factory=Path)
     figures: Path = field(default_factory=Path)
     _val: Any = field(default=None, repr=False)
+    _models: dict = field(default_factory=dict, repr=False)
 
     @property
     def profile(self) -> str:
@@ -45,7 +47,10 @@ class Context:
         return [self.run(changes, seed) for seed in self.seeds]
 
     def load_model(self, record: RunRecord):
-        return load_model(record)
+        """The run's (model, ranker), loaded once per notebook session."""
+        if record.key not in self._models:
+            self._models[record.key] = load_model(record)
+        return self._models[record.key]
 
     def val_set(self):
         from rankseg.data import build_datasets
@@ -56,7 +61,7 @@ class Context:
 
     def evaluate(self, record: RunRecord, **options: Any) -> dict[str, float]:
         """Re-evaluates a run's model with other EvalOptions (oracle, top_k, threshold) on the val split."""
-        model, ranker = load_model(record)
+        model, ranker = self.load_model(record)
         t = record.config.train
         result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
                           options=EvalOptions(**options), progress=False)
@@ -64,10 +69,7 @@ class Context:
 
     @property
     def device_name(self) -> str:
-        from rankseg.experiments.runner import _device_name
-        from rankseg.engine.runtime import pick_device
-
-        return _device_name(pick_device(self.base.train.device))
+        return describe_device(pick_device(self.base.train.device))
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path:
         return output.save_table(df, name, profile=self.profile, dataset=self.base.data.name,

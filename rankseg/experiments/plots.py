@@ -13,7 +13,6 @@ from torch import nn
 
 from rankseg.constants import IGNORE_INDEX
 from rankseg.engine.data import to_float_images
-from rankseg.models.label_selection import present_classes
 
 
 @dataclass
@@ -109,6 +108,3 @@ def gain_bars(df: pd.DataFrame, *, x: str, y: str, hue: str | None = None, ax: p
     ax.set_title(title)
     return ax
 
-
-def present_sets(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    return present_classes(labels, num_classes)

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import torch
 from torch import nn
 from torch.utils.data import Dataset
 
 from rankseg.config import Config
 from rankseg.engine.checkpoint import has_checkpoint, load_weights
-from rankseg.engine.runtime import pick_device
-from rankseg.engine.train import train, train_classifier
+from rankseg.engine.runtime import describe_device, pick_device
+from rankseg.engine.train import train
 from rankseg.experiments.output import results_dir
 from rankseg.models.build import build_classifier, build_segmenter
 from rankseg.models.segmenter import Segmenter
@@ -65,7 +63,7 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
     start = time.time()
     result = train(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
     record = RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
-                       seconds=round(time.time() - start, 1), device=_device_name(pick_device(cfg.train.device)))
+                       seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"config": cfg.to_dict(), "final": record.final, "seconds": record.seconds,
                                 "device": record.device, "curves": json.loads(result.curves.to_json(orient="records"))},
@@ -93,16 +91,4 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
     return model.to(device).eval(), ranker
 
 
-def _device_name(device: torch.device) -> str:
-    """The hardware, for the provenance columns: the GPU's name, or the CPU's model and thread count."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    model = platform.processor() or "cpu"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        model = names[0] if names else model
-    return f"{model} ({torch.get_num_threads()} threads)"
-
-
-__all__ = ["RunRecord", "load_model", "run", "run_key", "train_classifier"]
+__all__ = ["RunRecord", "load_model", "run", "run_key"]

@@ -15,6 +15,14 @@ from typing import Any, Literal
 from rankseg.data.config import DataConfig
 from rankseg.models.multilabel_head import MultiLabelHeadKind
 
+# The architectures a config can build (rankseg.models.build reads this field; no registry).
+#   segmenter:   ViT + mask transformer decoder (the paper's reference architecture)
+#   deeplabv3:   timm CNN, dilated to output stride 8, ASPP head
+#   upernet:     hierarchical transformer (Swin) or CNN, UPerNet decoder (PPM + FPN)
+#   encnet:      ViT tokens → EncNet context encoding module with SE-loss, pixels over all N classes
+#   essnet:      ViT tokens → pixel embeddings, each pixel classified among its k nearest class embeddings
+#   mask2former: region classification (issue 7)
+Framework = Literal["segmenter", "deeplabv3", "upernet", "encnet", "essnet", "mask2former"]
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -43,6 +51,12 @@ class ModelConfig:
     scheme: Literal["joint", "independent"] = "joint"
     classifier_backbone: str = "resnet18"  # independent scheme: the separate multi-label classifier
     oracle: Literal["none", "eval", "train_eval"] = "none"  # ground-truth label set replaces the ranking
+    framework: Framework = "segmenter"
+    output_stride: int = 8  # CNN backbones (deeplabv3, upernet with a CNN): dilated output stride
+    ml_pool_stride: int | None = None  # pixel frameworks: pool features by this stride for the multi-label head
+    encnet_codewords: int = 32  # EncNet: number of learned codewords (mmsegmentation's default)
+    essnet_dim: int = 64  # ESSNet: dimension of the semantic embedding space
+    essnet_k: int | None = None  # ESSNet: nearest class embeddings per pixel; None = top_k (same K as RankSeg)
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,8 @@ class Config:
 
     def __post_init__(self) -> None:
         m, n = self.model, self.data.num_classes
+        if m.framework == "essnet" and not 0 < (m.essnet_k or m.top_k) <= n:
+            raise ValueError(f"model.essnet_k={m.essnet_k or m.top_k} must be in 1..{n} (data.num_classes)")
         if m.label_selection and not 0 < m.top_k <= n:
             raise ValueError(f"model.top_k={m.top_k} must be in 1..{n} (data.num_classes)")
         if m.label_selection and not m.multilabel and m.scheme == "joint" and m.oracle != "train_eval":
@@ -113,6 +129,28 @@ class Config:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Config":
         return override(Config(), _flatten(d))
+
+
+SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
+
+# Fields and sections added after the first default-profile runs were recorded. A run key leaves them out
+# while they hold their defaults, so that the records of earlier runs (keyed by a hash of the config) stay valid.
+LATER_FIELDS: dict[str, tuple[str, ...]] = {
+    "model": ("framework", "output_stride", "ml_pool_stride", "encnet_codewords", "essnet_dim", "essnet_k")}
+LATER_SECTIONS: tuple[str, ...] = ()
+
+
+def key_dict(cfg: Config) -> dict[str, Any]:
+    """The config as a dict without the later fields and sections at their defaults (what a run key hashes)."""
+    d, default = cfg.to_dict(), Config().to_dict()
+    for section, names in LATER_FIELDS.items():
+        for name in names:
+            if d[section][name] == default[section][name]:
+                del d[section][name]
+    for section in LATER_SECTIONS:
+        if d[section] == default[section]:
+            del d[section]
+    return d
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -141,12 +179,13 @@ def override(cfg: Config, changes: dict[str, Any]) -> Config:
         section, _, name = key.rpartition(".")
         if not section:
             if key not in {"name"}:
-                raise KeyError(f"unknown config key {key!r}; top-level keys: name, data.*, model.*, loss.*, train.*")
+                raise KeyError(f"unknown config key {key!r}; top-level keys: name, "
+                               + ", ".join(f"{sec}.*" for sec in SECTIONS))
             top[key] = value
             continue
         sub = getattr(cfg, section, None)
-        if section not in {"data", "model", "loss", "train"} or sub is None:
-            raise KeyError(f"unknown config section {section!r} in key {key!r}; sections: data, model, loss, train")
+        if section not in SECTIONS or sub is None:
+            raise KeyError(f"unknown config section {section!r} in key {key!r}; sections: {', '.join(SECTIONS)}")
         known = {f.name for f in dataclasses.fields(sub)}
         if name not in known:
             raise KeyError(f"unknown config key {key!r}; {section} has: {', '.join(sorted(known))}")

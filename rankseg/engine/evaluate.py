@@ -15,7 +15,6 @@ from rankseg.engine.runtime import autocast, progress_bar
 from rankseg.metrics import SegmentationMeter, mean_average_precision, top_k_recall
 from rankseg.models.label_selection import present_classes
 from rankseg.models.output import SegOutput
-from rankseg.models.segmenter import Segmenter
 
 
 @dataclass
@@ -51,7 +50,7 @@ def _pad_to(images: Tensor, multiple: int) -> Tensor:
     return F.pad(images, (0, -w % multiple, 0, -h % multiple))
 
 
-def _forward_slide(model: Segmenter, images: Tensor, kwargs: dict, crop: int, stride: int) -> tuple[Tensor, SegOutput]:
+def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, stride: int) -> tuple[Tensor, SegOutput]:
     """Sliding-window inference without an N×H×W map: a first pass averages the windows' multi-label
     probabilities into one ranking for the image, so that every window selects the same K classes and
     only K channels are accumulated. Returns (pred (B, H, W), the last window's output)."""
@@ -60,8 +59,8 @@ def _forward_slide(model: Segmenter, images: Tensor, kwargs: dict, crop: int, st
     cols = range(0, max(w - crop, 0) + stride, stride)
     windows = [(min(r, max(h - crop, 0)), min(c, max(w - crop, 0))) for r in rows for c in cols]
     windows = list(dict.fromkeys(windows))
-    crops = [_pad_to(images[..., r:r + crop, c:c + crop], model.encoder.patch_size) for r, c in windows]
-    if model.decoder.spec.label_selection and "ranking_scores" not in kwargs and model.decoder.ml_head is not None:
+    crops = [_pad_to(images[..., r:r + crop, c:c + crop], model.size_divisor) for r, c in windows]
+    if model.ranks_labels and "ranking_scores" not in kwargs:
         probs = torch.stack([model(x, **kwargs).ml_logits.float().sigmoid() for x in crops]).mean(0)
         kwargs = {**kwargs, "ranking_scores": probs}
     acc = count = out = None
@@ -78,7 +77,7 @@ def _forward_slide(model: Segmenter, images: Tensor, kwargs: dict, crop: int, st
 
 
 @torch.no_grad()
-def evaluate(model: Segmenter, dataset: Dataset, *, batch_size: int = 8, device: torch.device | None = None,
+def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 8, device: torch.device | None = None,
              options: EvalOptions = EvalOptions(), ranker: nn.Module | None = None, amp: bool = True,
              progress: bool = True) -> EvalResult:
     """Evaluates `model` on `dataset` (items (image uint8 (3, H, W), label (H, W))).
@@ -114,7 +113,7 @@ def evaluate(model: Segmenter, dataset: Dataset, *, batch_size: int = 8, device:
                     pred, out = _forward_slide(model, images, kwargs, crop, options.stride or crop)
                 else:
                     h, w = images.shape[-2:]
-                    padded = _pad_to(images, model.encoder.patch_size)
+                    padded = _pad_to(images, model.size_divisor)
                     out = model(padded, **kwargs)
                     logits = out.upsampled_logits(tuple(padded.shape[-2:]))
                     pred = out.to_class_ids(logits[..., :h, :w].argmax(1))

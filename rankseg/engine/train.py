@@ -23,9 +23,8 @@ from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_de
     seed_everything, set_rng_state
 from rankseg.losses import multilabel_criterion, segmentation_losses
 from rankseg.metrics import mean_average_precision
-from rankseg.models.build import build_classifier, build_segmenter
+from rankseg.models.build import build_classifier, build_model
 from rankseg.models.label_selection import present_classes
-from rankseg.models.segmenter import Segmenter
 
 CURVES_FILE = "curves.csv"
 StepFn = Callable[[nn.Module, Tensor, Tensor], dict[str, Tensor]]
@@ -35,7 +34,7 @@ StepFn = Callable[[nn.Module, Tensor, Tensor], dict[str, Tensor]]
 class TrainResult:
     """A trained model, its curves (one row per logged or evaluated iteration) and the final scores."""
 
-    model: Segmenter
+    model: nn.Module
     curves: pd.DataFrame
     final: EvalResult
     run_dir: Path
@@ -195,7 +194,7 @@ def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tu
                                      progress=progress)
         ranker.requires_grad_(False)
     seed_everything(cfg.train.seed)
-    model = build_segmenter(cfg).to(device)
+    model = build_model(cfg).to(device)
     options = EvalOptions(oracle=cfg.model.oracle != "none", mode=cfg.train.eval_mode,
                           crop=cfg.data.image_size if cfg.train.eval_mode == "slide" else None)
     last: list[EvalResult] = []

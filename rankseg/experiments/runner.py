@@ -17,18 +17,17 @@ import pandas as pd
 from torch import nn
 from torch.utils.data import Dataset
 
-from rankseg.config import Config
+from rankseg.config import Config, key_dict
 from rankseg.engine.checkpoint import has_checkpoint, load_weights
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
 from rankseg.experiments.output import results_dir
-from rankseg.models.build import build_classifier, build_segmenter
-from rankseg.models.segmenter import Segmenter
+from rankseg.models.build import build_classifier, build_model
 from rankseg.paths import RUNS
 
 
 def run_key(cfg: Config) -> str:
-    return hashlib.sha1(cfg.to_json().encode()).hexdigest()[:12]
+    return hashlib.sha1(json.dumps(key_dict(cfg), sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -72,7 +71,7 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
 
 
 def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = None,
-               progress: bool = True) -> tuple[Segmenter, nn.Module | None]:
+               progress: bool = True) -> tuple[nn.Module, nn.Module | None]:
     """The trained model of a run (and its independent classifier, if any), on the run's device.
 
     Checkpoints are not committed: when this machine has none, the run is trained again (deterministic
@@ -81,7 +80,7 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
     device = pick_device(cfg.train.device)
     if not has_checkpoint(record.run_dir):
         train(cfg, record.run_dir, datasets=datasets, progress=progress)
-    model = build_segmenter(cfg)
+    model = build_model(cfg)
     load_weights(record.run_dir, model)
     ranker = None
     if cfg.model.scheme == "independent":

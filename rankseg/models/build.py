@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from torch import nn
+
 from rankseg.config import Config
 from rankseg.models.backbone import ViTEncoder
 from rankseg.models.classifier import MultiLabelClassifier
 from rankseg.models.mask_transformer import DecoderSpec, MaskTransformer
 from rankseg.models.segmenter import Segmenter
+
+
+def build_model(cfg: Config) -> nn.Module:
+    """The segmentation model `cfg.model.framework` names (see rankseg.config.Framework)."""
+    framework = cfg.model.framework
+    if framework == "segmenter":
+        return build_segmenter(cfg)
+    if framework in ("deeplabv3", "upernet", "encnet", "essnet"):
+        from rankseg.models.pixel_framework import build_pixel_framework
+
+        return build_pixel_framework(cfg)
+    raise ValueError(f"model.framework={framework!r} has no builder yet")
 
 
 def build_segmenter(cfg: Config) -> Segmenter:

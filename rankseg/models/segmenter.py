@@ -14,6 +14,9 @@ class Segmenter(nn.Module):
 
     forward(images (B, 3, H, W) float in [0, 1], **decoder kwargs) → SegOutput (see MaskTransformer for
     the keyword arguments: gt_classes, ranking_scores, top_k, threshold).
+
+    Every segmentation model of this package offers the same surface to the engine: `num_classes`,
+    `size_divisor`, `ranks_labels`, `multilabel_parameters()` and a forward that returns a SegOutput.
     """
 
     def __init__(self, *, encoder: ViTEncoder, decoder: MaskTransformer) -> None:
@@ -24,6 +27,16 @@ class Segmenter(nn.Module):
     def forward(self, images: Tensor, **kwargs) -> SegOutput:
         tokens, grid = self.encoder(images)
         return self.decoder(tokens, grid, **kwargs)
+
+    @property
+    def size_divisor(self) -> int:
+        """Input sides must be multiples of this (evaluation pads to it)."""
+        return self.encoder.patch_size
+
+    @property
+    def ranks_labels(self) -> bool:
+        """True when the model selects labels by its own multi-label ranking (sliding windows then share one)."""
+        return self.decoder.spec.label_selection and self.decoder.ml_head is not None
 
     def multilabel_parameters(self) -> list[nn.Parameter]:
         """Parameters of the multi-label head (they may get their own learning rate)."""

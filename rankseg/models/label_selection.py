@@ -84,3 +84,30 @@ def threshold_valid(scores: Tensor, class_ids: Tensor, threshold: float) -> Tens
     valid = prob > threshold
     valid[:, 0] = True
     return valid
+
+
+def select_labels(ranking: Tensor | None, k: int, *, gt_classes: Tensor | None = None,
+                  threshold: float | None = None) -> tuple[Tensor, Tensor | None]:
+    """Label selection as every RankSeg head does it: rank, keep the top K, mark the usable channels.
+
+    ranking (B, N) scores (the multi-label head's, or an independent classifier's); gt_classes (B, N) bool
+    puts the ground-truth classes first (oracle); threshold keeps only selected classes whose probability
+    exceeds it (dynamic K). Returns class_ids (B, K) in rank order and valid (B, K) bool or None.
+    """
+    if gt_classes is not None:
+        ranking = oracle_ranking(ranking, gt_classes)
+    if ranking is None:
+        raise ValueError("label selection needs a ranking: a multi-label head, ranking_scores "
+                         "(independent scheme) or gt_classes (oracle)")
+    class_ids = select_top_k(ranking.detach(), k)
+    valid = None
+    if gt_classes is not None:
+        valid = selected_is_valid(class_ids, gt_classes)
+    elif threshold is not None:
+        valid = threshold_valid(ranking, class_ids, threshold)
+    return class_ids, valid
+
+
+def oracle_valid_all(gt_classes: Tensor) -> Tensor:
+    """Oracle without selection: (B, N) True for ground-truth classes (all True for an image without any)."""
+    return gt_classes | ~gt_classes.any(dim=1, keepdim=True)

@@ -13,8 +13,7 @@ from timm.layers import trunc_normal_
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
-from rankseg.models.label_selection import (gather_rows, oracle_ranking, select_top_k, selected_is_valid,
-                                            threshold_valid)
+from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
 from rankseg.models.multilabel_head import MultiLabelHead, MultiLabelHeadKind
 from rankseg.models.output import SegOutput
 from rankseg.models.temperature import RankTemperature
@@ -93,19 +92,11 @@ class MaskTransformer(nn.Module):
         class_ids = valid = None
         if self.spec.label_selection:
             ranking = ranking_scores if ranking_scores is not None else ml_logits
-            if gt_classes is not None:
-                ranking = oracle_ranking(ranking, gt_classes)
-            if ranking is None:
-                raise ValueError("label selection needs a ranking: a multi-label head, ranking_scores "
-                                 "(independent scheme) or gt_classes (oracle)")
-            class_ids = select_top_k(ranking.detach(), top_k or self.spec.top_k)
+            class_ids, valid = select_labels(ranking, top_k or self.spec.top_k, gt_classes=gt_classes,
+                                             threshold=threshold)
             cls = gather_rows(cls, class_ids)
-            if gt_classes is not None:
-                valid = selected_is_valid(class_ids, gt_classes)
-            elif threshold is not None:
-                valid = threshold_valid(ranking, class_ids, threshold)
         elif gt_classes is not None:
-            valid = gt_classes | ~gt_classes.any(dim=1, keepdim=True)
+            valid = oracle_valid_all(gt_classes)
 
         n_patch = x.shape[1]
         x = torch.cat([x, cls], dim=1)

@@ -1,0 +1,70 @@
+"""Backbones that return feature maps (B, C, h, w): timm CNNs and hierarchical transformers, or a ViT."""
+
+from __future__ import annotations
+
+import torch
+from einops import rearrange
+from torch import Tensor, nn
+
+from rankseg.models.backbone import ViTEncoder, create_timm_model
+
+
+class TimmFeatures(nn.Module):
+    """A timm model with `features_only=True`: images (B, 3, H, W) in [0, 1] → a list of feature maps
+    (B, C_i, H/r_i, W/r_i), from the finest to the coarsest, always channels-first.
+
+    CNNs are dilated to `output_stride` (8 for DeepLabv3, as in the paper); models that do not support
+    dilation (Swin) keep their own strides and are given `output_stride=None`. Swin's stages come out
+    channels-last in timm and are permuted here.
+    """
+
+    def __init__(self, *, name: str, out_indices: tuple[int, ...] | None = None, output_stride: int | None = None,
+                 pretrained: bool = False, pretrained_path: str | None = None, drop_path_rate: float = 0.0,
+                 **timm_kwargs) -> None:
+        super().__init__()
+        kwargs = dict(features_only=True, **timm_kwargs)
+        if out_indices is not None:
+            kwargs["out_indices"] = out_indices
+        if output_stride is not None:
+            kwargs["output_stride"] = output_stride
+        if drop_path_rate:
+            kwargs["drop_path_rate"] = drop_path_rate
+        self.net = create_timm_model(name, pretrained=pretrained, pretrained_path=pretrained_path, **kwargs)
+        info = self.net.feature_info
+        self.channels: list[int] = info.channels()
+        self.reductions: list[int] = info.reduction()
+        self.channels_last = getattr(self.net, "output_fmt", "NCHW") == "NHWC"
+        cfg = self.net.pretrained_cfg
+        self.register_buffer("mean", torch.tensor(cfg.get("mean", (0.485, 0.456, 0.406))).view(1, 3, 1, 1),
+                             persistent=False)
+        self.register_buffer("std", torch.tensor(cfg.get("std", (0.229, 0.224, 0.225))).view(1, 3, 1, 1),
+                             persistent=False)
+
+    @property
+    def size_divisor(self) -> int:
+        # the largest stride of the undilated network: stem and stages must divide the input evenly
+        return 32 if self.channels_last else max(self.reductions)
+
+    def forward(self, images: Tensor) -> list[Tensor]:
+        feats = self.net((images - self.mean) / self.std)
+        if self.channels_last:
+            feats = [rearrange(f, "b h w c -> b c h w") for f in feats]
+        return list(feats)
+
+
+class ViTFeatureMap(nn.Module):
+    """A ViT's patch tokens as one feature map: images (B, 3, H, W) → [(B, D, H/p, W/p)]."""
+
+    def __init__(self, vit: ViTEncoder) -> None:
+        super().__init__()
+        self.vit = vit
+        self.channels = [vit.embed_dim]
+        self.reductions = [vit.patch_size]
+
+    @property
+    def size_divisor(self) -> int:
+        return self.vit.patch_size
+
+    def forward(self, images: Tensor) -> list[Tensor]:
+        tokens, (h, w) = self.vit(images)
+        return [rearrange(tokens, "b (h w) d -> b d h w", h=h, w=w)]

@@ -1,0 +1,109 @@
+"""Pixel-classification frameworks as backbone → decoder → pixel classifier, with RankSeg as a classifier.
+
+    DeepLabv3   = TimmFeatures (CNN, output stride 8) → ASPPDecoder → LinearClassifier | RankSegClassifier
+    UPerNet     = TimmFeatures (Swin or CNN, 4 stages) → UPerDecoder → LinearClassifier | RankSegClassifier
+    EncNet      = ViTFeatureMap → EncHead (context encoding + SE branch) → LinearClassifier over N
+    ESSNet      = ViTFeatureMap → ConvNeck → ESSNetClassifier (k nearest class embeddings per pixel)
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from rankseg.config import Config
+from rankseg.models.backbone import ViTEncoder
+from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
+from rankseg.models.encnet import EncHead
+from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
+from rankseg.models.feature_encoder import TimmFeatures, ViTFeatureMap
+from rankseg.models.output import SegOutput
+from rankseg.models.pixel_classifier import LinearClassifier, RankSegClassifier
+
+# Small variants for CPU profiles: a name → (timm model, keyword arguments). A plain dict, read it to see
+# what gets built.
+BACKBONE_VARIANTS: dict[str, tuple[str, dict]] = {
+    # Swin-T's layout at a quarter of the width and half the depth; windows of 4 fit 64-pixel images
+    "swin_nano": ("swin_tiny_patch4_window7_224",
+                  dict(window_size=4, depths=(1, 1, 2, 1), embed_dim=48, num_heads=(2, 4, 8, 16))),
+}
+
+
+class PixelSegmenter(nn.Module):
+    """backbone → decoder → pixel classifier.
+
+    forward(images (B, 3, H, W) in [0, 1], **classifier kwargs) → SegOutput (EmbeddingOutput for ESSNet),
+    at the decoder's resolution (1/8 for DeepLabv3 and the ViT frameworks, 1/4 for UPerNet).
+    """
+
+    def __init__(self, *, encoder: nn.Module, decoder: nn.Module, classifier: nn.Module, num_classes: int) -> None:
+        super().__init__()
+        self.encoder, self.decoder, self.classifier = encoder, decoder, classifier
+        self.num_classes = num_classes
+
+    @property
+    def size_divisor(self) -> int:
+        return self.encoder.size_divisor
+
+    @property
+    def ranks_labels(self) -> bool:
+        c = self.classifier
+        return isinstance(c, RankSegClassifier) and c.label_selection and c.ml_head is not None
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        head = getattr(self.classifier, "ml_head", None)
+        return [] if head is None else list(head.parameters())
+
+    def forward(self, images: Tensor, **kwargs) -> SegOutput | EmbeddingOutput:
+        features, image_logits = self.decoder(self.encoder(images))
+        return self.classifier(features, image_logits=image_logits, **kwargs)
+
+
+def build_encoder(cfg: Config) -> TimmFeatures | ViTFeatureMap:
+    """The backbone `cfg.model.backbone` names, as feature maps."""
+    m = cfg.model
+    if m.framework in ("encnet", "essnet"):
+        kwargs = {} if m.backbone_depth is None else {"depth": m.backbone_depth}
+        return ViTFeatureMap(ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
+                                        drop_path_rate=m.drop_path_rate, pretrained=m.pretrained,
+                                        pretrained_path=m.pretrained_path, **kwargs))
+    name, kwargs = BACKBONE_VARIANTS.get(m.backbone, (m.backbone, {}))
+    if name.startswith("swin"):  # hierarchical transformer: its own strides, fixed input size
+        return TimmFeatures(name=name, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
+                            drop_path_rate=m.drop_path_rate, img_size=cfg.data.image_size, **kwargs)
+    out_indices = (4,) if m.framework == "deeplabv3" else (1, 2, 3, 4)
+    return TimmFeatures(name=name, out_indices=out_indices, output_stride=m.output_stride, pretrained=m.pretrained,
+                        pretrained_path=m.pretrained_path, drop_path_rate=m.drop_path_rate, **kwargs)
+
+
+def build_pixel_framework(cfg: Config) -> PixelSegmenter:
+    """DeepLabv3, UPerNet, EncNet or ESSNet (cfg.model.framework); RankSeg's classifier when
+    cfg.model.multilabel or label_selection is on, the framework's own linear classifier otherwise."""
+    m, n = cfg.model, cfg.data.num_classes
+    encoder = build_encoder(cfg)
+    if m.framework == "deeplabv3":
+        rates = tuple(r * 8 // m.output_stride for r in (12, 24, 36))  # (6, 12, 18) at output stride 16
+        decoder = ASPPDecoder(in_channels=encoder.channels[-1], channels=m.d_model, atrous_rates=rates)
+    elif m.framework == "upernet":
+        decoder = UPerDecoder(in_channels=encoder.channels, channels=m.d_model)
+    elif m.framework == "encnet":
+        if m.multilabel or m.label_selection:
+            raise ValueError("EncNet is a comparison baseline: its SE branch is its multi-label part and pixels "
+                             "are classified over all N classes; set model.multilabel=False and "
+                             "model.label_selection=False")
+        decoder = EncHead(in_channels=encoder.channels[-1], channels=m.d_model, num_codes=m.encnet_codewords,
+                          num_classes=n)
+    elif m.framework == "essnet":
+        decoder = ConvNeck(in_channels=encoder.channels[-1], channels=m.d_model)
+    else:
+        raise ValueError(f"{m.framework!r} is not a pixel-classification framework")
+    if m.framework == "essnet":
+        classifier = ESSNetClassifier(in_channels=m.d_model, num_classes=n, dim=m.essnet_dim, k=m.essnet_k or m.top_k)
+    elif m.multilabel or m.label_selection:
+        classifier = RankSegClassifier(
+            in_channels=m.d_model, num_classes=n, dim=m.d_model, num_heads=m.n_heads, mlp_ratio=m.mlp_ratio,
+            multilabel=m.multilabel and m.scheme == "joint", label_selection=m.label_selection, top_k=m.top_k,
+            rank_adaptive=m.rank_adaptive, temperature_impl=m.temperature_impl, ml_head=m.ml_head,
+            ml_pool=m.ml_pool, ml_depth=m.ml_depth)
+    else:
+        classifier = LinearClassifier(in_channels=m.d_model, num_classes=n)
+    return PixelSegmenter(encoder=encoder, decoder=decoder, classifier=classifier, num_classes=n)

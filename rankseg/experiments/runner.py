@@ -46,6 +46,15 @@ class RunRecord:
         return RUNS / self.key
 
 
+def _trainer(cfg: Config):
+    """The training entry point of the config's framework (region classification has its own step)."""
+    if cfg.model.framework == "mask2former":  # issue 7
+        from rankseg.engine.mask_classification import train_mask_classification
+
+        return train_mask_classification
+    return train
+
+
 def _record_path(cfg: Config, key: str) -> Path:
     return results_dir(cfg.name) / "runs" / f"{key}.json"
 
@@ -60,7 +69,7 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
         return RunRecord(key=key, config=Config.from_dict(d["config"]), final=d["final"],
                          curves=pd.DataFrame(d["curves"]), seconds=d["seconds"], device=d["device"])
     start = time.time()
-    result = train(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
+    result = _trainer(cfg)(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
     record = RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
                        seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +88,7 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
     cfg = record.config
     device = pick_device(cfg.train.device)
     if not has_checkpoint(record.run_dir):
-        train(cfg, record.run_dir, datasets=datasets, progress=progress)
+        _trainer(cfg)(cfg, record.run_dir, datasets=datasets, progress=progress)
     model = build_model(cfg)
     load_weights(record.run_dir, model)
     ranker = None

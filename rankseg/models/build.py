@@ -20,6 +20,10 @@ def build_model(cfg: Config) -> nn.Module:
         from rankseg.models.pixel_framework import build_pixel_framework
 
         return build_pixel_framework(cfg)
+    if framework == "mask2former":  # issue 7: region classification
+        from rankseg.models.mask2former import build_mask2former
+
+        return build_mask2former(cfg)
     raise ValueError(f"model.framework={framework!r} has no builder yet")
 
 

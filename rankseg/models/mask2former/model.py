@@ -1,0 +1,147 @@
+"""The compact Mask2Former, with or without RankSeg's multi-label ranking and label selection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rankseg.models.label_selection import gather_rows, oracle_ranking, select_top_k, selected_is_valid
+from rankseg.models.mask2former.backbone import FeaturePyramidBackbone
+from rankseg.models.mask2former.classifier import RankedQueryClassifier
+from rankseg.models.mask2former.pixel_decoder import FPNPixelDecoder
+from rankseg.models.mask2former.transformer_decoder import MaskedTransformerDecoder
+from rankseg.models.multilabel_head import MultiLabelHead
+
+# Class logit of a class the oracle rules out (finite, so the matcher's costs and the loss stay finite).
+MASKED_LOGIT = -1e4
+
+
+@dataclass
+class MaskClassOutput:
+    """What the Mask2Former returns, in training and evaluation alike.
+
+    Attributes:
+        class_logits: (B, Q, C + 1) query class scores; C = K when labels are selected (column k is the class
+            ranked k-th for that clip), else C = N; the last column is no-object.
+        mask_logits: (B, Q, T, H/4, W/4) query mask logits (T = 1 for images).
+        aux: earlier predictions [(class_logits, mask_logits), ...] (before the first layer and after every
+            layer but the last), for deep supervision.
+        class_ids: (B, K) long full-vocabulary id of each class column, or None when C = N.
+        ml_logits: (B, N) clip-level multi-label scores (averaged over frames), or None without RankSeg.
+        valid: (B, C) bool, class columns the oracle allows, or None.
+    """
+
+    class_logits: Tensor
+    mask_logits: Tensor
+    aux: list[tuple[Tensor, Tensor]] = field(default_factory=list)
+    class_ids: Tensor | None = None
+    ml_logits: Tensor | None = None
+    valid: Tensor | None = None
+
+    @property
+    def num_columns(self) -> int:
+        return self.class_logits.shape[-1] - 1
+
+    def to_class_ids(self, columns: Tensor) -> Tensor:
+        """Class columns (B, ...) → full-vocabulary ids (B, ...)."""
+        if self.class_ids is None:
+            return columns
+        return self.class_ids.gather(1, columns.flatten(1)).view_as(columns)
+
+    def predict(self, size: tuple[int, int]) -> Tensor:
+        """Semantic prediction (B, T, H, W) long in the full vocabulary (see inference.semantic_inference)."""
+        from rankseg.models.mask2former.inference import semantic_inference
+
+        return self.to_class_ids(semantic_inference(self.class_logits, self.mask_logits, size))
+
+
+class Mask2Former(nn.Module):
+    """Backbone → FPN pixel decoder → masked-attention transformer decoder over learned queries.
+
+    With `multilabel`, a multi-label head (RankSeg's "encoder": one transformer layer over pooled pixel tokens
+    of the stride-8 level plus the N class embeddings) scores the N classes per frame; the scores and class
+    tokens are averaged over a clip's frames, the clip's top K are selected once, and every query is classified
+    over those K classes + no-object (RankedQueryClassifier). Without it, a linear layer scores N + 1 classes.
+
+    forward(images (B, 3, H, W) or clips (B, T, 3, H, W) in [0, 1], *, gt_classes (B, N) bool = None (the
+    oracle: the ground-truth label set ranks first and the other classes are ruled out), ranking_scores
+    (B, N) = None (replace the model's own ranking)) → MaskClassOutput.
+    """
+
+    def __init__(self, *, backbone: FeaturePyramidBackbone, num_classes: int, dim: int, num_heads: int,
+                 dim_feedforward: int, num_layers: int, num_queries: int, multilabel: bool, label_selection: bool,
+                 top_k: int, rank_adaptive: bool = True, ml_pool: int | None = 4) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.backbone = backbone
+        self.pixel_decoder = FPNPixelDecoder(in_channels=backbone.channels, dim=dim)
+        self.decoder = MaskedTransformerDecoder(dim=dim, num_heads=num_heads, dim_feedforward=dim_feedforward,
+                                                num_layers=num_layers, num_queries=num_queries)
+        self.multilabel = multilabel
+        self.top_k = top_k if label_selection else num_classes
+        if multilabel:
+            self.cls_emb = nn.Parameter(torch.randn(num_classes, dim) * 0.02)
+            self.ml_head = MultiLabelHead(kind="encoder", num_classes=num_classes, dim=dim, num_heads=num_heads,
+                                          pool_size=ml_pool)
+            self.classifier = RankedQueryClassifier(dim=dim, top_k=self.top_k, rank_adaptive=rank_adaptive)
+        else:
+            if label_selection:
+                raise ValueError("label selection needs the multi-label ranking: set model.multilabel=True")
+            self.ml_head = None
+            self.class_embed = nn.Linear(dim, num_classes + 1)
+
+    @property
+    def size_divisor(self) -> int:
+        return max(self.backbone.strides)
+
+    @property
+    def ranks_labels(self) -> bool:
+        return self.ml_head is not None
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        return [] if self.ml_head is None else list(self.ml_head.parameters())
+
+    def _rank(self, fine: Tensor, frames: int, gt_classes: Tensor | None,
+              ranking_scores: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        """Stride-8 features (B·T, D, h, w) → clip scores (B, N), class ids (B, K), class tokens (B, K, D), valid."""
+        bt, d, h, w = fine.shape
+        scores, tokens = self.ml_head(fine.flatten(2).transpose(1, 2), (h, w), self.cls_emb)
+        scores = scores.view(bt // frames, frames, -1).mean(1)
+        tokens = tokens.view(bt // frames, frames, *tokens.shape[1:]).mean(1)
+        ranking = scores if ranking_scores is None else ranking_scores
+        valid = None
+        if gt_classes is not None:
+            ranking = oracle_ranking(ranking, gt_classes)
+        class_ids = select_top_k(ranking, self.top_k)
+        if gt_classes is not None:
+            valid = selected_is_valid(class_ids, gt_classes)
+        return scores, class_ids, gather_rows(tokens, class_ids), valid
+
+    def forward(self, images: Tensor, *, gt_classes: Tensor | None = None,
+                ranking_scores: Tensor | None = None) -> MaskClassOutput:
+        if images.ndim == 4:
+            images = images.unsqueeze(1)
+        if images.ndim != 5 or images.shape[2] != 3:
+            raise ValueError(f"expected images (B, 3, H, W) or clips (B, T, 3, H, W), got {tuple(images.shape)}")
+        b, t = images.shape[:2]
+        h, w = images.shape[-2:]
+        if h % self.size_divisor or w % self.size_divisor:
+            raise ValueError(f"image sides {h}×{w} must be multiples of {self.size_divisor}")
+        mask_features, feats = self.pixel_decoder(self.backbone(images.flatten(0, 1)))
+        embeddings, masks = self.decoder(feats, mask_features, t)
+        ml_logits = class_ids = valid = None
+        if self.ml_head is not None:
+            ml_logits, class_ids, tokens, valid = self._rank(feats[-1], t, gt_classes, ranking_scores)
+            logits = [self.classifier(q, tokens) for q in embeddings]
+        else:
+            logits = [self.class_embed(q) for q in embeddings]
+            if gt_classes is not None:
+                valid = gt_classes | ~gt_classes.any(1, keepdim=True)
+        if valid is not None:
+            keep = torch.cat([valid, valid.new_ones(b, 1)], dim=1)[:, None, :]
+            logits = [lg.masked_fill(~keep, MASKED_LOGIT) for lg in logits]
+        return MaskClassOutput(class_logits=logits[-1], mask_logits=masks[-1], aux=list(zip(logits[:-1], masks[:-1])),
+                               class_ids=class_ids, ml_logits=ml_logits, valid=valid)

@@ -182,3 +182,23 @@ def test_evaluate_runs_whole_and_slide(name):
     if name.startswith("deeplabv3"):
         slide = evaluate(model, data, options=EvalOptions(mode="slide", crop=32, stride=16), progress=False)
         assert 0 <= slide.miou <= 100 and slide.recall_at_k == slide.recall_at_k
+
+
+def test_paper_profile_frameworks_follow_the_official_settings():
+    from rankseg.experiments.variants import FRAMEWORKS
+
+    def paper_cfg(name):
+        return override(profile("paper", "ade20k", root="/data/ade"), FRAMEWORKS["paper"][name])
+
+    dl, up, vitl = paper_cfg("DeepLabv3"), paper_cfg("UPerNet"), paper_cfg("Segmenter ViT-L")
+    for c in (dl, up, vitl):
+        assert (c.model.top_k, c.loss.ml_weight, c.model.multilabel, c.model.label_selection) == (50, 10.0, True, True)
+    # DeepLabv3 R101: ML head width 512, 8 heads, feed-forward 2048, 16×16 pooled grid, output stride 8, batch 16
+    assert (dl.model.backbone, dl.model.d_model, dl.model.n_heads, dl.model.d_model * dl.model.mlp_ratio,
+            dl.model.ml_pool, dl.model.output_stride, dl.train.batch_size) == ("resnet101", 512, 8, 2048, 16, 8, 16)
+    # Swin-B UPerNet: AdamW 6e-5, wd 0.01, ML-head LR ×0.1, batch 16
+    assert (up.train.optimizer, up.train.lr, up.train.weight_decay, up.train.ml_lr_mult, up.train.batch_size) == \
+        ("adamw", 6e-5, 0.01, 0.1, 16)
+    # Seg-L-Mask/16: ViT-L at 640², mask transformer of width 1024 with 16 heads and 2 layers
+    assert (vitl.model.backbone, vitl.data.image_size, vitl.model.d_model, vitl.model.n_heads, vitl.model.n_layers) \
+        == ("vit_large_patch16_384", 640, 1024, 16, 2)

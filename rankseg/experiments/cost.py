@@ -12,12 +12,13 @@ def count_parameters(*modules: nn.Module | None) -> int:
 
 
 def count_flops(model: nn.Module, image_size: int, *, ranker: nn.Module | None = None) -> int:
-    """FLOPs of one forward pass on one image (the ranker's too, for the independent scheme).
+    """FLOPs of inference on one image: the forward pass and the prediction made from its output (ESSNet
+    compares pixels with class embeddings there), plus the ranker's forward for the independent scheme.
 
     Runs with autograd on: FlopCounterMode's module tracker fails on nn.TransformerDecoderLayer under no_grad."""
     device = next(model.parameters()).device
     x = torch.rand(1, 3, image_size, image_size, device=device)
     with FlopCounterMode(display=False) as counter:
         kwargs = {} if ranker is None else {"ranking_scores": ranker(x)}
-        model(x, **kwargs)
+        model(x, **kwargs).predict((image_size, image_size))
     return counter.get_total_flops()

@@ -35,4 +35,20 @@ HEAD_CHOICE_BASELINE = 41.9
 BEST_K = {"COCO-Stuff": 50, "COCO+LVIS": 100}
 BEST_ML_WEIGHT = {"COCO-Stuff": 10}
 
+# Table 8 (official release, R-README / R-SEG): mIoU (baseline, + RankSeg); ADE20K and COCO-Stuff-10K
+# multi-scale, COCO+LVIS single-scale. BEiT-L is not reproduced here (no BEiT-L UPerNet in this package).
+FRAMEWORKS = {
+    "DeepLabv3": {"backbone": "ResNet-101, 512²", "ADE20K": (45.2, 46.6), "COCO-Stuff-10K": (38.4, 39.8),
+                  "COCO+LVIS": (11.0, 12.8)},
+    "UPerNet": {"backbone": "Swin-B, 512²", "ADE20K": (52.4, 53.0), "COCO-Stuff-10K": (47.2, 47.9),
+                "COCO+LVIS": (20.3, 20.8)},
+    "Segmenter": {"backbone": "ViT-B/16, 512²", "ADE20K": (50.7, 51.4), "COCO-Stuff-10K": (43.8, 46.2)},
+    "Segmenter ViT-L": {"backbone": "ViT-L/16, 640²", "ADE20K": (53.6, 54.4), "COCO-Stuff-10K": (47.1, 47.9),
+                        "COCO+LVIS": (23.7, 24.6)},
+}
+
+# Table 9 (supplementary): Segmenter ViT-B/16 single-scale mIoU; the EncNet and ESSNet rows are not available.
+ENC_ESS = {"Baseline": {"ADE20K": 48.8, "COCO-Stuff-10K": 41.9, "COCO+LVIS": 19.4},
+           "RankSeg": {"ADE20K": 49.7, "COCO-Stuff-10K": 44.9, "COCO+LVIS": 21.3}}
+
 SOURCE = "paper text / official release (shared/paper_reference.md)"

@@ -34,6 +34,13 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     "temperatures": ("06_temperature_realisations", None, "Temperature realisations (Figure 7)"),
     "dynamic_k": ("08_dynamic_k", None, "Dynamic K (supplementary)"),
     "false_positives": ("09_false_positive_classes", None, "False-positive classes per image (Figure 10)"),
+    "frameworks": ("10_table8_frameworks", ["framework", "backbone", "classifier", "miou", "gain", "map", "recall_at_k",
+                                            "params (M)", "GFLOPs", "train_seconds", "paper backbone",
+                                            "paper ADE20K", "paper COCO-Stuff-10K", "paper COCO+LVIS"],
+                   "RankSeg on other frameworks (Table 8)"),
+    "encnet_essnet": ("11_table9_encnet_essnet", None, "EncNet and ESSNet (supplementary Table 9)"),
+    "essnet_ablations": ("11_essnet_ablations", ["ablation", "k", "dim", "miou", "pixel_acc", "params (M)", "GFLOPs",
+                                                 "RankSeg mIoU"], "ESSNet ablations (supplementary)"),
 }
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 
@@ -93,6 +100,23 @@ def gains_table(profile: str) -> str:
             rows.append({"setting": f"{head} multi-label head vs baseline (Table 6e)", "metric": "mIoU",
                          "ours": f"{h.loc[head, 'gain']:+.2f}",
                          "paper": f"COCO-Stuff {value - paper.HEAD_CHOICE_BASELINE:+.1f}", "notebook": "05"})
+    fw_path, enc_path = RESULTS / profile / "10_table8_frameworks.csv", RESULTS / profile / "11_table9_encnet_essnet.csv"
+    if fw_path.is_file():
+        fw = pd.read_csv(fw_path)
+        for _, r in fw[fw["classifier"] == "RankSeg"].iterrows():
+            ref = paper.FRAMEWORKS.get(r["framework"], {})
+            pairs = {b: v for b, v in ref.items() if b != "backbone"}
+            rows.append({"setting": f"{r['framework']} + RankSeg vs {r['framework']} (Table 8)", "metric": "mIoU",
+                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10"})
+    if enc_path.is_file():
+        enc = pd.read_csv(enc_path).set_index("method")
+        base = {b: v for b, v in paper.ENC_ESS["Baseline"].items()}
+        for method in enc.index[1:]:
+            ours = paper.ENC_ESS.get(method)
+            pairs = {b: (base[b], ours[b]) for b in base} if ours else {}
+            rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
+                         "ours": f"{enc.loc[method, 'gain']:+.2f}", "paper": _gain(pairs) or "not available",
+                         "notebook": "11"})
     if not rows:
         return f"*Gains: not yet produced at the `{profile}` profile.*"
     df = pd.DataFrame(rows)

@@ -15,7 +15,8 @@ from rankseg.paths import RESULTS, ROOT
 
 EXPECTED = ["01_quickstart", "02_label_statistics", "03_oracle", "04_table1_components", "05_table6ab_schemes",
             "05_table6c_top_k", "05_table6d_loss_weight", "05_table6e_heads", "06_fig7_temperatures",
-            "07_fig9_overfitting", "08_dynamic_k", "09_false_positive_classes"]
+            "07_fig9_overfitting", "08_dynamic_k", "09_false_positive_classes", "10_table8_frameworks",
+            "11_table9_encnet_essnet", "11_essnet_ablations"]
 
 
 def table(profile, name):
@@ -56,10 +57,35 @@ def test_default_table1_matches_its_runs():
     records = _records("default")
     t1 = table("default", "04_table1_components").set_index("method")
     seeds = [int(s) for s in str(t1["seeds"].iloc[0]).split(",")]
-    base = [f["miou"] for c, f in records.values() if not c.model.multilabel and c.model.oracle == "none"
+    base = [f["miou"] for c, f in records.values() if c.model.framework == "segmenter" and not c.model.multilabel
+            and c.model.oracle == "none"
             and c.model.scheme == "joint" and c.train.seed in seeds]
     assert len(base) == len(seeds)
     assert t1.loc["Baseline", "miou"] == pytest.approx(sum(base) / len(base), abs=1e-3)
+
+
+def test_ci_frameworks_table_pairs_each_framework():
+    fw = table("ci", "10_table8_frameworks")
+    assert set(fw["framework"]) >= {"Segmenter", "DeepLabv3", "UPerNet"}
+    for _, g in fw.groupby("framework"):
+        assert list(g["classifier"]) == ["own (all N classes)", "RankSeg"]
+        own, rs = g.iloc[0], g.iloc[1]
+        assert rs["gain"] == pytest.approx(rs["miou"] - own["miou"])
+        assert rs["recall_at_k"] == rs["recall_at_k"] and own["recall_at_k"] != own["recall_at_k"]  # NaN: no selection
+    assert (fw["GFLOPs"] > 0).all() and (fw["params (M)"] > 0).all()
+    enc = table("ci", "11_table9_encnet_essnet").set_index("method")
+    assert enc.loc["EncNet", "map"] == enc.loc["EncNet", "map"]  # the SE branch is scored as a multi-label classifier
+
+
+@pytest.mark.skipif(not (RESULTS / "default" / "10_table8_frameworks.csv").is_file(), reason="no default results")
+def test_default_frameworks_table_matches_its_runs():
+    records = _records("default")
+    fw = table("default", "10_table8_frameworks")
+    for _, row in fw[fw["framework"] != "Segmenter"].iterrows():
+        ranked = row["classifier"] == "RankSeg"
+        match = [f["miou"] for c, f in records.values() if c.model.framework == row["framework"].lower()
+                 and c.model.backbone == row["backbone"] and c.model.label_selection == ranked]
+        assert match and row["miou"] == pytest.approx(match[0], abs=1e-3)
 
 
 @pytest.mark.skipif(not (RESULTS / "default").is_dir(), reason="no default results")

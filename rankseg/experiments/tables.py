@@ -1,0 +1,49 @@
+"""Table builders shared by notebooks: cost columns, paired (own classifier, RankSeg) rows, paper columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from rankseg.experiments.cost import count_flops, count_parameters
+from rankseg.experiments.runner import RunRecord
+
+
+def cost(ctx: Any, record: RunRecord) -> dict[str, float]:
+    """Parameters (M) and inference GFLOPs of one image, for a notebook Context and a run."""
+    model, ranker = ctx.load_model(record)
+    return {"params (M)": count_parameters(model, ranker) / 1e6,
+            "GFLOPs": count_flops(model, record.config.data.image_size, ranker=ranker) / 1e9}
+
+
+def with_paper_columns(table: pd.DataFrame, key: str, values: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Adds one "paper <benchmark>" column per benchmark, filled where `values[row key]` has it."""
+    benchmarks = list(dict.fromkeys(b for v in values.values() for b in v))
+    for bench in benchmarks:
+        table[f"paper {bench}"] = table[key].map(lambda name, b=bench: values.get(name, {}).get(b))
+    return table
+
+
+def framework_table(ctx: Any, pairs: dict[str, tuple[RunRecord, RunRecord]],
+                    reference: dict[str, dict]) -> pd.DataFrame:
+    """Table 8: one row per (framework, classifier) with scores, cost, the gain of RankSeg over the
+    framework's own classifier, and the paper's values for the same framework where it reports them."""
+    rows = []
+    for name, (own, rankseg) in pairs.items():
+        m = rankseg.config.model
+        ref = reference.get(name, {})
+        for label, r in (("own (all N classes)", own), ("RankSeg", rankseg)):
+            row = {"framework": name, "backbone": m.backbone, "classifier": label, **r.final, **cost(ctx, r),
+                   "train_seconds": r.seconds}
+            if label == "RankSeg":
+                row["gain"] = r.final["miou"] - own.final["miou"]
+            for bench, value in ref.items():
+                if bench == "backbone":
+                    row["paper backbone"] = value
+                else:
+                    row[f"paper {bench}"] = value[label == "RankSeg"]
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    first = ["framework", "backbone", "classifier", "miou", "gain"]
+    return df[first + [c for c in df.columns if c not in first]]

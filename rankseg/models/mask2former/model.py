@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rankseg.models.label_selection import gather_rows, oracle_ranking, select_top_k, selected_is_valid

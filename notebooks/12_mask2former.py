@@ -47,6 +47,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from rankseg.engine.mask_classification import build_mask_datasets, evaluate_mask_classification
+from rankseg.experiments import paper
 from rankseg.experiments.cost import count_flops, count_parameters
 
 BASELINE = {"model.multilabel": False, "model.label_selection": False}
@@ -80,19 +81,7 @@ for task in ["image", "video"]:
     finals[(task, "+ RankSeg + GT (eval)")] = (gt_eval(r), r)
 
 # %%
-# The paper's numbers (official release, shared/paper_reference.md): (setting, value, gain over that setting's
-# Mask2Former) per row; rows without an entry have no published counterpart.
-PAPER = {
-    ("image semantic", "Mask2Former"): ("ADE20K sem. Swin-B, mIoU", 53.9, 0.0),
-    ("image semantic", "+ RankSeg"): ("ADE20K sem. Swin-B, mIoU", 54.9, 1.0),
-    ("image semantic", "+ RankSeg + GT (train+eval)"): ("ADE20K sem. Swin-B + GT, mIoU", 68.0, 14.1),
-    ("image panoptic", "Mask2Former"): ("ADE20K pan. Swin-L, PQ", 48.1, 0.0),
-    ("image panoptic", "+ RankSeg"): ("ADE20K pan. Swin-L, PQ", 48.9, 0.8),
-    ("video semantic", "Mask2Former"): ("VSPW Swin-B, mIoU (R101: 45.9)", 59.4, 0.0),
-    ("video semantic", "+ RankSeg"): ("VSPW Swin-B, mIoU (R101: 47.0, +1.1)", 60.1, 0.7),
-    # the official VSPW oracle uses the ground truth at training and test time; ours is evaluation-only here
-    ("video semantic", "+ RankSeg + GT (eval)"): ("VSPW R101 + GT (official: train+eval), mIoU vs R101 45.9", 62.3, 16.4),
-}
+PAPER = paper.MASK2FORMER  # (setting, value, gain over that setting's Mask2Former); absent rows: no counterpart
 rows = []
 for (kind, method), (final, record) in finals.items():
     params, gflops = cost(record)

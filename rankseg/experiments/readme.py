@@ -34,7 +34,8 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     "temperatures": ("06_temperature_realisations", None, "Temperature realisations (Figure 7)"),
     "dynamic_k": ("08_dynamic_k", None, "Dynamic K (supplementary)"),
     "false_positives": ("09_false_positive_classes", None, "False-positive classes per image (Figure 10)"),
-    "frameworks": ("10_table8_frameworks", ["framework", "backbone", "classifier", "miou", "gain", "map", "recall_at_k",
+    "frameworks": ("10_table8_frameworks", ["framework", "backbone", "classifier", "miou", "gain", "miou K=N at eval",
+                                            "miou GT labels at eval", "map", "recall_at_k",
                                             "params (M)", "GFLOPs", "train_seconds", "paper backbone",
                                             "paper ADE20K", "paper COCO-Stuff-10K", "paper COCO+LVIS"],
                    "RankSeg on other frameworks (Table 8)"),
@@ -121,6 +122,15 @@ def gains_table(profile: str) -> str:
             rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
                          "ours": f"{enc.loc[method, 'gain']:+.2f}", "paper": _gain(pairs) or "not available",
                          "notebook": "11"})
+    m2f_path = RESULTS / profile / "12_mask2former.csv"
+    if m2f_path.is_file():
+        m2f = pd.read_csv(m2f_path)
+        for _, r in m2f[m2f["method"] != "Mask2Former"].iterrows():
+            has_paper = r["paper gain"] == r["paper gain"]
+            rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
+                         "ours": f"{r['gain vs Mask2Former']:+.2f}",
+                         "paper": f"{r['paper setting']} {r['paper gain']:+.1f}" if has_paper else "not available",
+                         "notebook": "12"})
     if not rows:
         return f"*Gains: not yet produced at the `{profile}` profile.*"
     df = pd.DataFrame(rows)

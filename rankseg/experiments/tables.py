@@ -38,6 +38,10 @@ def framework_table(ctx: Any, pairs: dict[str, tuple[RunRecord, RunRecord]],
                    "train_seconds": r.seconds}
             if label == "RankSeg":
                 row["gain"] = r.final["miou"] - own.final["miou"]
+                # the same trained model, evaluated without dropping classes (K = N: sorting only) and with
+                # the ground-truth label set: how much of the gap is the ranking's
+                row["miou K=N at eval"] = ctx.evaluate(r, top_k=r.config.data.num_classes)["miou"]
+                row["miou GT labels at eval"] = ctx.evaluate(r, oracle=True)["miou"]
             for bench, value in ref.items():
                 if bench == "backbone":
                     row["paper backbone"] = value
@@ -45,5 +49,5 @@ def framework_table(ctx: Any, pairs: dict[str, tuple[RunRecord, RunRecord]],
                     row[f"paper {bench}"] = value[label == "RankSeg"]
             rows.append(row)
     df = pd.DataFrame(rows)
-    first = ["framework", "backbone", "classifier", "miou", "gain"]
+    first = ["framework", "backbone", "classifier", "miou", "gain", "miou K=N at eval", "miou GT labels at eval"]
     return df[first + [c for c in df.columns if c not in first]]

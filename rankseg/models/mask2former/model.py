@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from rankseg.models.label_selection import gather_rows, oracle_ranking, select_top_k, selected_is_valid
+from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
 from rankseg.models.mask2former.backbone import FeaturePyramidBackbone
 from rankseg.models.mask2former.classifier import RankedQueryClassifier
 from rankseg.models.mask2former.pixel_decoder import FPNPixelDecoder
@@ -111,12 +111,7 @@ class Mask2Former(nn.Module):
         scores = scores.view(bt // frames, frames, -1).mean(1)
         tokens = tokens.view(bt // frames, frames, *tokens.shape[1:]).mean(1)
         ranking = scores if ranking_scores is None else ranking_scores
-        valid = None
-        if gt_classes is not None:
-            ranking = oracle_ranking(ranking, gt_classes)
-        class_ids = select_top_k(ranking, self.top_k)
-        if gt_classes is not None:
-            valid = selected_is_valid(class_ids, gt_classes)
+        class_ids, valid = select_labels(ranking, self.top_k, gt_classes=gt_classes)
         return scores, class_ids, gather_rows(tokens, class_ids), valid
 
     def forward(self, images: Tensor, *, gt_classes: Tensor | None = None,
@@ -138,7 +133,7 @@ class Mask2Former(nn.Module):
         else:
             logits = [self.class_embed(q) for q in embeddings]
             if gt_classes is not None:
-                valid = gt_classes | ~gt_classes.any(1, keepdim=True)
+                valid = oracle_valid_all(gt_classes)
         if valid is not None:
             keep = torch.cat([valid, valid.new_ones(b, 1)], dim=1)[:, None, :]
             logits = [lg.masked_fill(~keep, MASKED_LOGIT) for lg in logits]

@@ -23,6 +23,9 @@
 
 # %% tags=["parameters"]
 profile = None  # "ci" or "default"; None reads $RANKSEG_PROFILE, else "default"
+dataset = "emojiscenes"  # this notebook trains on EmojiScenes only (see the next cell for real data)
+data_root = None
+num_classes = None  # EmojiScenes vocabulary: 150, 847 or 1284 (None: the profile's)
 device = "auto"  # "auto" takes CUDA when present
 seeds = [0]
 clip_frames = 2  # frames per video clip (the official video configs sample 2)
@@ -34,9 +37,15 @@ figures_root = None  # None: <project>/figures
 from rankseg.config import mask2former_profile, override
 from rankseg.experiments.notebook import setup
 
+if dataset != "emojiscenes" or data_root is not None:
+    raise ValueError("notebook 12 trains on EmojiScenes only so far; for real data, load COCO panoptic with "
+                     "rankseg.data.panoptic.COCOPanoptic or VSPW with rankseg.data.video.VSPWClips and pass them to "
+                     "rankseg.engine.mask_classification.train_mask_classification(cfg, run_dir, datasets=(train, val))")
 ctx = setup(profile=profile, device=device, seeds=seeds, retrain=retrain, results_root=results_root,
             figures_root=figures_root)
 ctx.base = override(mask2former_profile(ctx.profile), {"train.device": device})
+if num_classes is not None:
+    ctx.base = override(ctx.base, {"data.num_classes": num_classes})
 print(f"profile={ctx.profile}  data={ctx.base.data.name} (N={ctx.base.data.num_classes})  device={ctx.device_name}  "
       f"backbone={ctx.base.model.backbone}  queries={ctx.base.mask2former.num_queries}  K={ctx.base.model.top_k}")
 

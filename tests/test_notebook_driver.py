@@ -9,7 +9,7 @@ from rankseg.notebooks import check_parameters, notebook_paths
 
 def test_every_notebook_is_found_and_declares_the_common_parameters():
     paths = notebook_paths()
-    assert [p.stem[:2] for p in paths] == [f"{i:02d}" for i in range(1, 10)]
+    assert [p.stem[:2] for p in paths] == [f"{i:02d}" for i in range(1, 13)]
     for p in paths:
         check_parameters(p, {"profile": "ci", "dataset": "emojiscenes", "data_root": None, "device": "cpu",
                              "seeds": [0], "retrain": False, "results_root": None, "figures_root": None})

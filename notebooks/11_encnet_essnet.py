@@ -83,5 +83,7 @@ for ax, (name, x) in zip(axes[1:], [("nearest neighbours k", "k"), ("embedding d
     sns.lineplot(part, x=x, y="miou", marker="o", ax=ax, label="ESSNet")
     ax.axhline(part["RankSeg mIoU"].iloc[0], color="C1", ls="--", label=f"RankSeg (K={k})")
     ax.set(xscale="log", ylabel="mIoU (%)", title=f"ESSNet: {name}")
+    ax.set_xticks(part[x].tolist(), [str(v) for v in part[x]])
+    ax.minorticks_off()
     ax.legend(fontsize=7)
 ctx.save_figure(fig, "11_essnet_ablations")

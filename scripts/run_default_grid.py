@@ -35,7 +35,8 @@ def grid(profile: str) -> list[dict]:
 
 def table8_runs(profile: str) -> list[dict]:
     """Notebook 10: every framework with RankSeg and with its own classifier."""
-    return [r for fw in variants.FRAMEWORKS[profile].values() for r in (fw, {**fw, **variants.BASELINE})]
+    return [r for fw in variants.FRAMEWORKS[profile].values()
+            for r in (fw, {**fw, **variants.BASELINE}, {**fw, **variants.MT_ONLY})]
 
 
 def table9_runs(profile: str, base) -> list[dict]:

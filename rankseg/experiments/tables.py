@@ -25,19 +25,23 @@ def with_paper_columns(table: pd.DataFrame, key: str, values: dict[str, dict[str
     return table
 
 
-def framework_table(ctx: Any, pairs: dict[str, tuple[RunRecord, RunRecord]],
-                    reference: dict[str, dict]) -> pd.DataFrame:
-    """Table 8: one row per (framework, classifier) with scores, cost, the gain of RankSeg over the
-    framework's own classifier, and the paper's values for the same framework where it reports them."""
+def framework_table(ctx: Any, runs: dict[str, dict[str, RunRecord]], reference: dict[str, dict]) -> pd.DataFrame:
+    """Table 8: one row per (framework, classifier) with scores, cost, the gain over the framework's own
+    classifier, and the paper's values for the same framework where it reports them.
+
+    runs: framework → {"own": record, "RankSeg": record, optionally "MT only": record}."""
+    labels = {"own": "own (all N classes)", "MT only": "MT only (class-token cosine over all N)",
+              "RankSeg": "RankSeg"}
     rows = []
-    for name, (own, rankseg) in pairs.items():
-        m = rankseg.config.model
+    for name, records in runs.items():
+        own = records["own"]
         ref = reference.get(name, {})
-        for label, r in (("own (all N classes)", own), ("RankSeg", rankseg)):
-            row = {"framework": name, "backbone": m.backbone, "classifier": label, **r.final, **cost(ctx, r),
-                   "train_seconds": r.seconds}
-            if label == "RankSeg":
+        for key, r in records.items():
+            row = {"framework": name, "backbone": r.config.model.backbone, "classifier": labels[key], **r.final,
+                   **cost(ctx, r), "train_seconds": r.seconds}
+            if key != "own":
                 row["gain"] = r.final["miou"] - own.final["miou"]
+            if key == "RankSeg":
                 # the same trained model, evaluated without dropping classes (K = N: sorting only) and with
                 # the ground-truth label set: how much of the gap is the ranking's
                 row["miou K=N at eval"] = ctx.evaluate(r, top_k=r.config.data.num_classes)["miou"]
@@ -45,8 +49,8 @@ def framework_table(ctx: Any, pairs: dict[str, tuple[RunRecord, RunRecord]],
             for bench, value in ref.items():
                 if bench == "backbone":
                     row["paper backbone"] = value
-                else:
-                    row[f"paper {bench}"] = value[label == "RankSeg"]
+                elif key != "MT only":
+                    row[f"paper {bench}"] = value[key == "RankSeg"]
             rows.append(row)
     df = pd.DataFrame(rows)
     first = ["framework", "backbone", "classifier", "miou", "gain", "miou K=N at eval", "miou GT labels at eval"]

@@ -68,6 +68,10 @@ FRAMEWORKS: dict[str, dict[str, dict]] = {
                                   "model.n_heads": 16, "data.image_size": 640, "data.eval_short_side": 640}},
 }
 
+# Table 8 diagnostic: the multi-label head and RankSeg's cosine classifier over class tokens, without label
+# selection (the +MT row of Table 1, per framework): separates the classifier's effect from the selection's.
+MT_ONLY = {"model.label_selection": False}
+
 # Table 9 (supplementary): EncNet and ESSNet on the Segmenter backbone, against RankSeg.
 # EncNet keeps mmsegmentation's SE-loss (BCE, weight 0.2) and 32 codewords; ESSNet's k = RankSeg's K.
 ENCNET = {**BASELINE, "model.framework": "encnet", "loss.ml_loss": "bce", "loss.ml_weight": 0.2}

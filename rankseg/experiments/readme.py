@@ -112,7 +112,9 @@ def gains_table(profile: str) -> str:
             ref = paper.FRAMEWORKS.get(r["framework"], {})
             pairs = {b: v for b, v in ref.items() if b != "backbone"}
             rows.append({"setting": f"{r['framework']} + RankSeg vs {r['framework']} (Table 8)", "metric": "mIoU",
-                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10"})
+                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10",
+                         "scale": f"ours: `{profile}` profile, {r['backbone']}; paper: {ref.get('backbone', '?')}, "
+                                  "multi-scale (COCO+LVIS single-scale)"})
     if enc_path.is_file():
         enc = pd.read_csv(enc_path).set_index("method")
         base = {b: v for b, v in paper.ENC_ESS["Baseline"].items()}
@@ -130,12 +132,14 @@ def gains_table(profile: str) -> str:
             rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
                          "ours": f"{r['gain vs Mask2Former']:+.2f}",
                          "paper": f"{r['paper setting']} {r['paper gain']:+.1f}" if has_paper else "not available",
-                         "notebook": "12"})
+                         "notebook": "12", "scale": f"ours: `{profile}` profile, ResNet-18 from scratch; paper: "
+                                                    "Swin-B/L or R101, 160K (images) / 6K (video) iterations"})
     if not rows:
         return f"*Gains: not yet produced at the `{profile}` profile.*"
     df = pd.DataFrame(rows)
     df.insert(1, "data set", "EmojiScenes-150 (ours) / real benchmarks (paper)")
-    df["scale"] = f"ours: `{profile}` profile; paper: ViT-B/16, 40K-320K iterations"
+    default_scale = f"ours: `{profile}` profile; paper: ViT-B/16, 40K-320K iterations"
+    df["scale"] = df["scale"].fillna(default_scale) if "scale" in df else default_scale
     return df.to_markdown(index=False, disable_numparse=True)
 
 

@@ -25,7 +25,7 @@ VARIANTS = {
     "rankseg_k_eq_n": {},
     "rankseg_k_lt_n": {"model.top_k": 12},
     "shared_temperature": {"model.top_k": 12, "model.rank_adaptive": False},
-    "swin_tiny": {"model.backbone": "swin_tiny_patch4_window7_224", "model.top_k": 12},
+    "swin_nano": {"model.backbone": "swin_nano", "model.top_k": 12},
 }
 
 

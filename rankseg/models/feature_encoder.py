@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import timm
 import torch
 from einops import rearrange
 from torch import Tensor, nn
 
 from rankseg.models.backbone import ViTEncoder, create_timm_model
+
+
+# Small variants for CPU profiles: a name → (timm model, keyword arguments). A plain dict, read it to see
+# what gets built.
+BACKBONE_VARIANTS: dict[str, tuple[str, dict]] = {
+    # Swin-T's layout at a quarter of the width and half the depth; windows of 4 fit 64-pixel images
+    "swin_nano": ("swin_tiny_patch4_window7_224",
+                  dict(window_size=4, depths=(1, 1, 2, 1), embed_dim=48, num_heads=(2, 4, 8, 16))),
+}
 
 
 class TimmFeatures(nn.Module):
@@ -50,6 +60,24 @@ class TimmFeatures(nn.Module):
         if self.channels_last:
             feats = [rearrange(f, "b h w c -> b c h w") for f in feats]
         return list(feats)
+
+
+def build_timm_features(name: str, *, image_size: int, last_stages: int, pretrained: bool = False,
+                        pretrained_path: str | None = None, drop_path_rate: float = 0.0,
+                        output_stride: int | None = None) -> TimmFeatures:
+    """The last `last_stages` stages (at strides >= 4) of the timm model or variant `name` (BACKBONE_VARIANTS).
+
+    Swin gets `img_size=image_size` and keeps its own strides; CNNs are dilated to `output_stride` if given.
+    """
+    timm_name, kwargs = BACKBONE_VARIANTS.get(name, (name, {}))
+    if timm_name.startswith("swin"):  # hierarchical transformer: its own strides, fixed input size
+        kwargs, output_stride = {**kwargs, "img_size": image_size}, None
+    reductions = timm.create_model(timm_name, features_only=True, pretrained=False, **kwargs).feature_info.reduction()
+    keep = [i for i, r in enumerate(reductions) if r >= 4][-last_stages:]
+    if len(keep) < last_stages:
+        raise ValueError(f"backbone {name!r} has stages at strides {reductions}; need {last_stages} at strides >= 4")
+    return TimmFeatures(name=timm_name, out_indices=tuple(keep), output_stride=output_stride, pretrained=pretrained,
+                        pretrained_path=pretrained_path, drop_path_rate=drop_path_rate, **kwargs)
 
 
 class ViTFeatureMap(nn.Module):

@@ -15,18 +15,9 @@ from rankseg.models.backbone import ViTEncoder
 from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
 from rankseg.models.encnet import EncHead
 from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
-from rankseg.models.feature_encoder import TimmFeatures, ViTFeatureMap
+from rankseg.models.feature_encoder import TimmFeatures, ViTFeatureMap, build_timm_features
 from rankseg.models.output import SegOutput
 from rankseg.models.pixel_classifier import LinearClassifier, RankSegClassifier
-
-# Small variants for CPU profiles: a name → (timm model, keyword arguments). A plain dict, read it to see
-# what gets built.
-BACKBONE_VARIANTS: dict[str, tuple[str, dict]] = {
-    # Swin-T's layout at a quarter of the width and half the depth; windows of 4 fit 64-pixel images
-    "swin_nano": ("swin_tiny_patch4_window7_224",
-                  dict(window_size=4, depths=(1, 1, 2, 1), embed_dim=48, num_heads=(2, 4, 8, 16))),
-}
-
 
 class PixelSegmenter(nn.Module):
     """backbone → decoder → pixel classifier.
@@ -66,13 +57,10 @@ def build_encoder(cfg: Config) -> TimmFeatures | ViTFeatureMap:
         return ViTFeatureMap(ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
                                         drop_path_rate=m.drop_path_rate, pretrained=m.pretrained,
                                         pretrained_path=m.pretrained_path, **kwargs))
-    name, kwargs = BACKBONE_VARIANTS.get(m.backbone, (m.backbone, {}))
-    if name.startswith("swin"):  # hierarchical transformer: its own strides, fixed input size
-        return TimmFeatures(name=name, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
-                            drop_path_rate=m.drop_path_rate, img_size=cfg.data.image_size, **kwargs)
-    out_indices = (4,) if m.framework == "deeplabv3" else (1, 2, 3, 4)
-    return TimmFeatures(name=name, out_indices=out_indices, output_stride=m.output_stride, pretrained=m.pretrained,
-                        pretrained_path=m.pretrained_path, drop_path_rate=m.drop_path_rate, **kwargs)
+    return build_timm_features(m.backbone, image_size=cfg.data.image_size,
+                               last_stages=1 if m.framework == "deeplabv3" else 4, pretrained=m.pretrained,
+                               pretrained_path=m.pretrained_path, drop_path_rate=m.drop_path_rate,
+                               output_stride=m.output_stride)
 
 
 def build_pixel_framework(cfg: Config) -> PixelSegmenter:

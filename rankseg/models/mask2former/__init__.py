@@ -1,6 +1,6 @@
 """A compact Mask2Former (Cheng et al., CVPR 2022) with RankSeg's label ranking for region classification.
 
-backbone.py (timm features) → pixel_decoder.py (FPN) → transformer_decoder.py (masked attention over
+rankseg.models.feature_encoder (timm features) → pixel_decoder.py (FPN) → transformer_decoder.py (masked attention over
 learned queries) → classifier.py (queries over all N classes, or over the top-K ranked ones) → model.py.
 Training: matcher.py (Hungarian) and criterion.py; inference: inference.py (semantic and panoptic).
 """

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
-from rankseg.models.mask2former.backbone import FeaturePyramidBackbone
+from rankseg.models.feature_encoder import TimmFeatures
 from rankseg.models.mask2former.classifier import RankedQueryClassifier
 from rankseg.models.mask2former.pixel_decoder import FPNPixelDecoder
 from rankseg.models.mask2former.transformer_decoder import MaskedTransformerDecoder
@@ -70,7 +70,7 @@ class Mask2Former(nn.Module):
     (B, N) = None (replace the model's own ranking)) → MaskClassOutput.
     """
 
-    def __init__(self, *, backbone: FeaturePyramidBackbone, num_classes: int, dim: int, num_heads: int,
+    def __init__(self, *, backbone: TimmFeatures, num_classes: int, dim: int, num_heads: int,
                  dim_feedforward: int, num_layers: int, num_queries: int, multilabel: bool, label_selection: bool,
                  top_k: int, rank_adaptive: bool = True, ml_pool: int | None = 4) -> None:
         super().__init__()
@@ -94,7 +94,7 @@ class Mask2Former(nn.Module):
 
     @property
     def size_divisor(self) -> int:
-        return max(self.backbone.strides)
+        return self.backbone.size_divisor
 
     @property
     def ranks_labels(self) -> bool:

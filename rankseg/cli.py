@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rankseg.config import override, parse_value, profile
+from rankseg.config import mask2former_profile, override, parse_value, profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             ap.error(f"--set expects KEY=VALUE, got {item!r}")
         changes[key] = parse_value(value)
+    if changes.get("model.framework") == "mask2former":  # its own CPU profiles (issue 7)
+        if args.profile == "paper":
+            ap.error("there is no paper profile for mask2former yet; use --profile ci or default")
+        cfg = override(mask2former_profile(args.profile), {"data.name": args.dataset})
     cfg = override(cfg, changes)
 
     from rankseg.engine import train

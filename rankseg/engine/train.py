@@ -181,6 +181,10 @@ def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tu
           progress: bool = True) -> TrainResult:
     """Trains the model `cfg` describes (training the independent classifier first when the scheme asks),
     evaluates it, and returns it with its curves. Checkpoints and curves.csv are written to `run_dir`."""
+    if cfg.model.framework == "mask2former":  # region classification has its own step and evaluation
+        from rankseg.engine.mask_classification import train_mask_classification
+
+        return train_mask_classification(cfg, run_dir, resume=resume, datasets=datasets, progress=progress)
     run_dir = Path(run_dir)
     device = pick_device(cfg.train.device)
     if datasets is None:

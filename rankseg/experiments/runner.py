@@ -46,15 +46,6 @@ class RunRecord:
         return RUNS / self.key
 
 
-def _trainer(cfg: Config):
-    """The training entry point of the config's framework (region classification has its own step)."""
-    if cfg.model.framework == "mask2former":  # issue 7
-        from rankseg.engine.mask_classification import train_mask_classification
-
-        return train_mask_classification
-    return train
-
-
 def _record_path(cfg: Config, key: str) -> Path:
     return results_dir(cfg.name) / "runs" / f"{key}.json"
 
@@ -69,7 +60,7 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
         return RunRecord(key=key, config=Config.from_dict(d["config"]), final=d["final"],
                          curves=pd.DataFrame(d["curves"]), seconds=d["seconds"], device=d["device"])
     start = time.time()
-    result = _trainer(cfg)(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
+    result = train(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
     record = RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
                        seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)))
     path.parent.mkdir(parents=True, exist_ok=True)

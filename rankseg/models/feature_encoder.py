@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import timm
 import torch
 from einops import rearrange
 from torch import Tensor, nn
@@ -65,20 +64,25 @@ class TimmFeatures(nn.Module):
 def build_timm_features(name: str, *, image_size: int, last_stages: int, pretrained: bool = False,
                         pretrained_path: str | None = None, drop_path_rate: float = 0.0,
                         output_stride: int | None = None) -> TimmFeatures:
-    """The last `last_stages` stages (at strides >= 4) of the timm model or variant `name` (BACKBONE_VARIANTS).
+    """The last `last_stages` stages (at distinct strides >= 4) of the timm model or variant `name` (BACKBONE_VARIANTS).
 
     Swin gets `img_size=image_size` and keeps its own strides; CNNs are dilated to `output_stride` if given.
     """
     timm_name, kwargs = BACKBONE_VARIANTS.get(name, (name, {}))
     if timm_name.startswith("swin"):  # hierarchical transformer: its own strides, fixed input size
         kwargs, output_stride = {**kwargs, "img_size": image_size}, None
-    reductions = timm.create_model(timm_name, features_only=True, pretrained=False, **kwargs).feature_info.reduction()
-    keep = [i for i, r in enumerate(reductions) if r >= 4][-last_stages:]
-    if len(keep) < last_stages:
-        raise ValueError(f"backbone {name!r} has stages at strides {reductions}; need {last_stages} at strides >= 4")
-    return TimmFeatures(name=timm_name, out_indices=tuple(keep), output_stride=output_stride, pretrained=pretrained,
-                        pretrained_path=pretrained_path, drop_path_rate=drop_path_rate, **kwargs)
-
+    try:  # timm takes negative indices: the last stages, whatever the model's stage count
+        features = TimmFeatures(name=timm_name, out_indices=tuple(range(-last_stages, 0)), output_stride=output_stride,
+                                pretrained=pretrained, pretrained_path=pretrained_path, drop_path_rate=drop_path_rate,
+                                **kwargs)
+    except AssertionError as err:  # how timm reports a feature index out of range
+        raise ValueError(f"backbone {name!r} has fewer than {last_stages} feature stages ({err})") from err
+    strides = features.reductions
+    # a pyramid: none finer than 4, one stage per stride unless dilation (output_stride) merged the last ones
+    if min(strides) < 4 or (output_stride is None and len(set(strides)) < len(strides)):
+        raise ValueError(f"backbone {name!r} has stages at strides {strides}; need {last_stages} at distinct "
+                         "strides >= 4")
+    return features
 
 class ViTFeatureMap(nn.Module):
     """A ViT's patch tokens as one feature map: images (B, 3, H, W) → [(B, D, H/p, W/p)]."""

@@ -27,13 +27,19 @@ def build_model(cfg: Config) -> nn.Module:
     raise ValueError(f"model.framework={framework!r} has no builder yet")
 
 
+def build_vit_encoder(cfg: Config) -> ViTEncoder:
+    """The ViT `cfg.model` names (Segmenter's encoder, and the backbone of EncNet and ESSNet)."""
+    m = cfg.model
+    kwargs = {} if m.backbone_depth is None else {"depth": m.backbone_depth}
+    return ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
+                      drop_path_rate=m.drop_path_rate, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
+                      **kwargs)
+
+
 def build_segmenter(cfg: Config) -> Segmenter:
     """Segmenter baseline or RankSeg, as `cfg.model` says, for `cfg.data.num_classes` classes."""
     m = cfg.model
-    kwargs = {} if m.backbone_depth is None else {"depth": m.backbone_depth}
-    encoder = ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
-                         drop_path_rate=m.drop_path_rate, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
-                         **kwargs)
+    encoder = build_vit_encoder(cfg)
     spec = DecoderSpec(
         num_classes=cfg.data.num_classes, d_encoder=encoder.embed_dim, d_model=m.d_model, n_heads=m.n_heads,
         n_layers=m.n_layers, mlp_ratio=m.mlp_ratio, drop_path_rate=m.drop_path_rate,

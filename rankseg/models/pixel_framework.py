@@ -11,7 +11,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from rankseg.config import Config
-from rankseg.models.backbone import ViTEncoder
+from rankseg.models.build import build_vit_encoder
 from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
 from rankseg.models.encnet import EncHead
 from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
@@ -53,10 +53,7 @@ def build_encoder(cfg: Config) -> TimmFeatures | ViTFeatureMap:
     """The backbone `cfg.model.backbone` names, as feature maps."""
     m = cfg.model
     if m.framework in ("encnet", "essnet"):
-        kwargs = {} if m.backbone_depth is None else {"depth": m.backbone_depth}
-        return ViTFeatureMap(ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
-                                        drop_path_rate=m.drop_path_rate, pretrained=m.pretrained,
-                                        pretrained_path=m.pretrained_path, **kwargs))
+        return ViTFeatureMap(build_vit_encoder(cfg))
     return build_timm_features(m.backbone, image_size=cfg.data.image_size,
                                last_stages=1 if m.framework == "deeplabv3" else 4, pretrained=m.pretrained,
                                pretrained_path=m.pretrained_path, drop_path_rate=m.drop_path_rate,

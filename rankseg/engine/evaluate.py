@@ -13,7 +13,6 @@ from torch.utils.data import DataLoader, Dataset
 from rankseg.engine.data import to_float_images
 from rankseg.engine.runtime import autocast, progress_bar
 from rankseg.metrics import SegmentationMeter, mean_average_precision, top_k_recall
-from rankseg.models.essnet import ESSNetClassifier
 from rankseg.models.label_selection import present_classes
 from rankseg.models.output import SegOutput
 
@@ -55,9 +54,6 @@ def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, st
     """Sliding-window inference without an N×H×W map: a first pass averages the windows' multi-label
     probabilities into one ranking for the image, so that every window selects the same K classes and
     only K channels are accumulated. Returns (pred (B, H, W), the last window's output)."""
-    if not model_gives_logits(model):
-        raise ValueError("sliding-window evaluation averages class logits; this model (ESSNet) has none: "
-                         "use whole-image evaluation (train.eval_mode='whole')")
     h, w = images.shape[-2:]
     rows = range(0, max(h - crop, 0) + stride, stride)
     cols = range(0, max(w - crop, 0) + stride, stride)
@@ -70,6 +66,9 @@ def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, st
     acc = count = out = None
     for (r, c), x in zip(windows, crops):
         out = model(x, **kwargs)
+        if not isinstance(out, SegOutput):
+            raise ValueError(f"sliding-window evaluation averages class logits; this model's {type(out).__name__} "
+                             "has none: use whole-image evaluation (train.eval_mode='whole')")
         hh, ww = min(crop, h - r), min(crop, w - c)
         logits = out.upsampled_logits(x.shape[-2:])[..., :hh, :ww]
         if acc is None:
@@ -78,10 +77,6 @@ def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, st
         acc[..., r:r + hh, c:c + ww] += logits.nan_to_num(neginf=-1e4)
         count[..., r:r + hh, c:c + ww] += 1
     return out.to_class_ids((acc / count).argmax(1)), out
-
-
-def model_gives_logits(model: nn.Module) -> bool:
-    return not isinstance(getattr(model, "classifier", None), ESSNetClassifier)
 
 
 @torch.no_grad()

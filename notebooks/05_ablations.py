@@ -40,30 +40,23 @@ import pandas as pd
 import seaborn as sns
 
 from rankseg.experiments import paper, variants
-from rankseg.experiments.cost import count_flops, count_parameters
 
 base_k, base_w = ctx.base.model.top_k, ctx.base.loss.ml_weight
 baseline = ctx.run(variants.BASELINE)
 joint = ctx.run(variants.RANKSEG)
 
 
-def cost(record):
-    model, ranker = ctx.load_model(record)
-    return {"params (M)": count_parameters(model, ranker) / 1e6,
-            "GFLOPs": count_flops(model, ctx.base.data.image_size, ranker=ranker) / 1e9}
-
-
 # %% [markdown]
 # ## (a) Multi-label accuracy vs segmentation gain, and (b) independent vs joint
 
 # %%
-rows = [{"scheme": "baseline", "classifier": "-", **baseline.final, **cost(baseline)},
-        {"scheme": "joint (multi-task)", "classifier": "-", **joint.final, **cost(joint)}]
+rows = [{"scheme": "baseline", "classifier": "-", **baseline.final, **ctx.cost(baseline)},
+        {"scheme": "joint (multi-task)", "classifier": "-", **joint.final, **ctx.cost(joint)}]
 for name, share in variants.CLASSIFIER_STRENGTH.items():
     steps = max(1, int(share * ctx.base.train.classifier_iterations))
     r = ctx.run({**variants.INDEPENDENT, "train.classifier_iterations": steps})
     rows.append({"scheme": "independent", "classifier": f"{ctx.base.model.classifier_backbone}, {name}", **r.final,
-                 **cost(r)})
+                 **ctx.cost(r)})
 schemes = pd.DataFrame(rows)
 schemes["gain"] = schemes["miou"] - schemes.loc[0, "miou"]
 ctx.save_table(schemes, "05_table6ab_schemes")
@@ -99,7 +92,7 @@ ctx.save_table(weights, "05_table6d_loss_weight")
 h_rows = []
 for head, changes in variants.HEADS.items():
     r = ctx.run(changes)
-    h_rows.append({"head": head, **r.final, **cost(r), "paper mIoU (COCO-Stuff)": paper.HEAD_CHOICE[head]})
+    h_rows.append({"head": head, **r.final, **ctx.cost(r), "paper mIoU (COCO-Stuff)": paper.HEAD_CHOICE[head]})
 heads = pd.DataFrame(h_rows)
 heads["gain"] = heads["miou"] - baseline.final["miou"]
 heads["paper gain"] = heads["paper mIoU (COCO-Stuff)"] - paper.HEAD_CHOICE_BASELINE

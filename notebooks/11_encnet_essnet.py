@@ -42,12 +42,12 @@ import pandas as pd
 import seaborn as sns
 
 from rankseg.experiments import paper, variants
-from rankseg.experiments.tables import cost, with_paper_columns
+from rankseg.experiments.tables import with_paper_columns
 
 k = ctx.base.model.top_k
 methods = {"Baseline": variants.BASELINE, "EncNet": variants.ENCNET,
            f"ESSNet (k={k})": {**variants.ESSNET, "model.essnet_k": k}, "RankSeg": variants.RANKSEG}
-rows = [{"method": name, **(r := ctx.run(changes)).final, **cost(ctx, r), "train_seconds": r.seconds}
+rows = [{"method": name, **(r := ctx.run(changes)).final, **ctx.cost(r), "train_seconds": r.seconds}
         for name, changes in methods.items()]
 table = pd.DataFrame(rows)
 table["gain"] = table["miou"] - table.loc[0, "miou"]
@@ -64,10 +64,10 @@ rows = []
 for kk in variants.ESSNET_K_GRID[ctx.profile]:
     r = ctx.run({**variants.ESSNET, "model.essnet_k": kk})
     rows.append({"ablation": "nearest neighbours k", "k": kk, "dim": ctx.base.model.essnet_dim, **r.final,
-                 **cost(ctx, r)})
+                 **ctx.cost(r)})
 for dim in variants.ESSNET_DIM_GRID[ctx.profile]:
     r = ctx.run({**variants.ESSNET, "model.essnet_k": k, "model.essnet_dim": dim})
-    rows.append({"ablation": "embedding dimension", "k": k, "dim": dim, **r.final, **cost(ctx, r)})
+    rows.append({"ablation": "embedding dimension", "k": k, "dim": dim, **r.final, **ctx.cost(r)})
 ablation = pd.DataFrame(rows)
 ablation["RankSeg mIoU"] = table.set_index("method").loc["RankSeg", "miou"]
 ctx.save_table(ablation, "11_essnet_ablations")

@@ -57,7 +57,6 @@ import pandas as pd
 
 from rankseg.engine.mask_classification import build_mask_datasets, evaluate_mask_classification
 from rankseg.experiments import paper
-from rankseg.experiments.cost import count_flops, count_parameters
 
 BASELINE = {"model.multilabel": False, "model.label_selection": False}
 # a clip step costs about clip_frames image steps: fewer steps keep a video run near an image run's time
@@ -79,11 +78,6 @@ def gt_eval(record):
     return evaluate_mask_classification(model, val, record.config, oracle=True, progress=False).summary()
 
 
-def cost(record):
-    model, _ = ctx.load_model(record)
-    return count_parameters(model) / 1e6, count_flops(model, record.config.data.image_size) / 1e9
-
-
 finals = {name: (r.final, r) for name, r in records.items()}
 for task in ["image", "video"]:
     r = records[(task, "+ RankSeg")]
@@ -93,7 +87,8 @@ for task in ["image", "video"]:
 PAPER = paper.MASK2FORMER  # (setting, value, gain over that setting's Mask2Former); absent rows: no counterpart
 rows = []
 for (kind, method), (final, record) in finals.items():
-    params, gflops = cost(record)
+    c = ctx.cost(record)
+    params, gflops = c["params (M)"], c["GFLOPs"]
     tasks = ["image semantic", "image panoptic"] if kind == "image" else ["video semantic"]
     for task in tasks:
         setting, value, paper_gain = PAPER.get((task, method), ("not available", math.nan, math.nan))

@@ -14,6 +14,7 @@ from rankseg.config import Config, override, profile as make_profile
 from rankseg.engine.evaluate import EvalOptions, evaluate
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
+from rankseg.experiments.cost import count_flops, count_parameters
 from rankseg.experiments.runner import RunRecord, load_model, run
 
 PROFILES = ("ci", "default", "paper")
@@ -51,6 +52,12 @@ class Context:
         if record.key not in self._models:
             self._models[record.key] = load_model(record)
         return self._models[record.key]
+
+    def cost(self, record: RunRecord) -> dict[str, float]:
+        """Parameters (M) and inference GFLOPs on one image of the run's size, from torch's FLOP counter."""
+        model, ranker = self.load_model(record)
+        return {"params (M)": count_parameters(model, ranker) / 1e6,
+                "GFLOPs": count_flops(model, record.config.data.image_size, ranker=ranker) / 1e9}
 
     def val_set(self):
         from rankseg.data import build_datasets

@@ -1,4 +1,4 @@
-"""Table builders shared by notebooks: cost columns, paired (own classifier, RankSeg) rows, paper columns."""
+"""Table builders shared by notebooks: paired (own classifier, RankSeg) rows and paper columns."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from rankseg.experiments.cost import count_flops, count_parameters
 from rankseg.experiments.runner import RunRecord
-
-
-def cost(ctx: Any, record: RunRecord) -> dict[str, float]:
-    """Parameters (M) and inference GFLOPs of one image, for a notebook Context and a run."""
-    model, ranker = ctx.load_model(record)
-    return {"params (M)": count_parameters(model, ranker) / 1e6,
-            "GFLOPs": count_flops(model, record.config.data.image_size, ranker=ranker) / 1e9}
 
 
 def with_paper_columns(table: pd.DataFrame, key: str, values: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -38,7 +30,7 @@ def framework_table(ctx: Any, runs: dict[str, dict[str, RunRecord]], reference: 
         ref = reference.get(name, {})
         for key, r in records.items():
             row = {"framework": name, "backbone": r.config.model.backbone, "classifier": labels[key], **r.final,
-                   **cost(ctx, r), "train_seconds": r.seconds}
+                   **ctx.cost(r), "train_seconds": r.seconds}
             if key != "own":
                 row["gain"] = r.final["miou"] - own.final["miou"]
             if key == "RankSeg":

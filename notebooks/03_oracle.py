@@ -64,7 +64,7 @@ table["gain vs baseline"] = table["miou mean"] - table.loc[0, "miou mean"]
 ctx.save_table(table, "03_oracle")
 ctx.save_table(ref, "03_oracle_paper_reference")
 display(table)
-ref
+display(ref)
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})

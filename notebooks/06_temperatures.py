@@ -57,7 +57,7 @@ summary.round(2)
 
 # %%
 fig, axes = plt.subplots(1, len(variants.TEMPERATURE_IMPL), figsize=(11, 3.4), squeeze=False)
-for ax, (name, df) in zip(axes[0], temperatures.groupby("realisation", sort=False)):
+for ax, (name, df) in zip(axes[0], temperatures.groupby("realisation", sort=False), strict=True):
     sns.lineplot(df, x="rank", y="temperature", marker="o", ax=ax)
     ax.set(title=name, xlabel="rank position k", ylabel="learned temperature $")
 ctx.save_figure(fig, "06_fig7_temperatures")

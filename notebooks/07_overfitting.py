@@ -52,7 +52,7 @@ curves.round(2)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-for ax, metric, label in zip(axes, ["map", "miou"], ["multi-label mAP (%)", "mIoU (%)"]):
+for ax, metric, label in zip(axes, ["map", "miou"], ["multi-label mAP (%)", "mIoU (%)"], strict=True):
     sns.lineplot(curves, x="iteration", y=metric, hue="setting", marker="o", ax=ax)
     ax.set(ylabel=label)
 ctx.save_figure(fig, "07_fig9_overfitting")

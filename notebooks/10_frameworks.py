@@ -43,7 +43,6 @@ print(f"profile={ctx.profile}  data={ctx.base.data.name} (N={ctx.base.data.num_c
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 import seaborn as sns
 
 from rankseg.experiments import paper, variants

@@ -78,7 +78,7 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
 sns.barplot(table, x="method", y="miou", ax=axes[0])
 axes[0].set(xlabel="", ylabel="mIoU (%)", title="Table 9")
 axes[0].tick_params(axis="x", labelsize=7)
-for ax, (name, x) in zip(axes[1:], [("nearest neighbours k", "k"), ("embedding dimension", "dim")]):
+for ax, (name, x) in zip(axes[1:], [("nearest neighbours k", "k"), ("embedding dimension", "dim")], strict=True):
     part = ablation[ablation["ablation"] == name]
     sns.lineplot(part, x=x, y="miou", marker="o", ax=ax, label="ESSNet")
     ax.axhline(part["RankSeg mIoU"].iloc[0], color="C1", ls="--", label=f"RankSeg (K={k})")

@@ -162,24 +162,30 @@ class Config:
 
 SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
 
-# Fields and sections added after the first default-profile runs were recorded. A run key leaves them out
-# while they hold their defaults, so that the records of earlier runs (keyed by a hash of the config) stay valid.
-LATER_FIELDS: dict[str, tuple[str, ...]] = {
-    "model": ("framework", "output_stride", "encnet_codewords", "essnet_dim", "essnet_k")}
-LATER_SECTIONS: tuple[str, ...] = ("mask2former",)
+# Fields that change where and how fast a run goes, or how often it logs and saves, but not what it computes.
+# A run's cache key and resume check leave them out: `device=cpu` or more workers reuse a finished run.
+OPERATIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every")}
+
+# The version of the run-key schema. Bump it whenever a result-relevant field is added, renamed or changes its
+# default, and migrate the committed records (`python -m rankseg.experiments.migrate`): a key then never aliases
+# two different models.
+KEY_SCHEMA = 2
 
 
-def key_dict(cfg: Config) -> dict[str, Any]:
-    """The config as a dict without the later fields and sections at their defaults (what a run key hashes)."""
-    d, default = cfg.to_dict(), Config().to_dict()
-    for section, names in LATER_FIELDS.items():
+def result_dict(cfg: Config) -> dict[str, Any]:
+    """The config without its operational fields: every field that can change a run's result."""
+    d = cfg.to_dict()
+    for section, names in OPERATIONAL_FIELDS.items():
         for name in names:
-            if d[section][name] == default[section][name]:
-                del d[section][name]
-    for section in LATER_SECTIONS:
-        if d[section] == default[section]:
-            del d[section]
+            del d[section][name]
     return d
+
+
+def result_differences(a: Config, b: Config) -> list[str]:
+    """The dotted keys of the result-relevant fields in which two configs differ."""
+    fa, fb = _flatten(result_dict(a)), _flatten(result_dict(b))
+    return sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -74,7 +74,7 @@ def test_resume_continues_identically(data, tmp_path):
     assert state["iteration"] == 4
     resumed = train(cfg, tmp_path / "crashed", datasets=data, progress=False)
     pd.testing.assert_frame_equal(full.curves, resumed.curves)
-    for (k, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values()):
+    for (k, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=k)
 
 

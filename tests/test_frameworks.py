@@ -140,7 +140,7 @@ def test_essnet_output_and_knn_loss():
     keep = t != IGNORE_INDEX
     sims = emb[keep] @ out.class_embeddings.t()
     total = 0.0
-    for s, y in zip(sims, t[keep]):
+    for s, y in zip(sims, t[keep], strict=True):
         idx = s.topk(5).indices
         if y not in idx:
             idx[-1] = y

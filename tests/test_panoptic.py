@@ -64,7 +64,7 @@ def test_pq_matches_torchmetrics():
         preds.append(pan(noisy_sem, torch.where(noisy_sem == 0, torch.zeros_like(seg) + 99, seg)))
     ours = PanopticMeter(torch.tensor([False, True, True]))
     metric = tm.PanopticQuality(things={1, 2}, stuffs={0}, return_sq_and_rq=True)
-    for p, t in zip(preds[1:], gts[1:]):
+    for p, t in zip(preds[1:], gts[1:], strict=True):
         ours.update(p, t)
         metric.update(p.permute(1, 2, 0)[None], t.permute(1, 2, 0)[None])
     pq, sq, rq = metric.compute().tolist()

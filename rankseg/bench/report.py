@@ -23,7 +23,7 @@ def _fmt(ms: float, mem: float, note: str) -> str:
 def main_table(df: pd.DataFrame, *, device: str, setting: str, variant: str = "eager_fp32") -> pd.DataFrame:
     """One row per (phase, head), one column per N: "time / peak memory", or why the setting was skipped."""
     sub = df[(df.device == device) & (df.setting == setting) & (df.variant == variant)].copy()
-    sub["cell"] = [_fmt(m, p, n) for m, p, n in zip(sub.ms_median, sub.peak_mem_mb, sub.note.fillna(""))]
+    sub["cell"] = [_fmt(m, p, n) for m, p, n in zip(sub.ms_median, sub.peak_mem_mb, sub.note.fillna(""), strict=True)]
     sub["head"] = pd.Categorical(sub["head"], HEAD_ORDER, ordered=True)
     table = sub.pivot_table(index=["phase", "head"], columns="n_classes", values="cell", aggfunc="first",
                             observed=True)
@@ -61,8 +61,8 @@ def plot_scaling(df: pd.DataFrame, path: Path, *, variant: str = "eager_fp32") -
     data = df[(df.variant == variant) & df.ms_median.notna()].copy()
     groups = list(data.groupby(["device", "setting"]))
     fig, axes = plt.subplots(len(groups), 2, figsize=(10, 3.6 * len(groups)), squeeze=False)
-    for row, ((device, setting), sub) in zip(axes, groups):
-        for ax, (y, label) in zip(row, [("ms_median", "median step time (ms)"), ("peak_mem_mb", "peak memory (MB)")]):
+    for row, ((device, setting), sub) in zip(axes, groups, strict=True):
+        for ax, (y, label) in zip(row, [("ms_median", "median step time (ms)"), ("peak_mem_mb", "peak memory (MB)")], strict=True):
             sns.lineplot(data=sub, x="n_classes", y=y, hue="head", hue_order=HEAD_ORDER, style="phase",
                          style_order=["train", "infer"], markers=True, ax=ax)
             ax.set(xscale="log", yscale="log", xlabel="number of classes N", ylabel=label,

@@ -25,7 +25,7 @@ def write_classes(root: str | Path, class_names: list[str], is_stuff: list[bool]
     """Write `root/classes.tsv`; returns its path."""
     path = Path(root) / "classes.tsv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{n}\t{int(s)}\n" for n, s in zip(class_names, is_stuff)))
+    path.write_text("".join(f"{n}\t{int(s)}\n" for n, s in zip(class_names, is_stuff, strict=True)))
     return path
 
 

@@ -71,7 +71,7 @@ def emoji_ordering() -> np.ndarray:
     atlas = load_emoji_atlas()
     rng = np.random.default_rng(ORDER_SEED)
     subcats = sorted(set(atlas.subcategories))
-    popularity = dict(zip(rng.permutation(subcats), _zipf(len(subcats), 0.7) * len(subcats)))
+    popularity = dict(zip(rng.permutation(subcats), _zipf(len(subcats), 0.7) * len(subcats), strict=True))
     weights = np.array([popularity[s] for s in atlas.subcategories])
     keys = rng.random(len(atlas)) ** (1.0 / weights)
     return np.argsort(-keys, kind="stable")

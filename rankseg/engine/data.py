@@ -71,5 +71,5 @@ def to_float_images(images: Tensor) -> Tensor:
 
 
 def collate(batch: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
-    images, labels = zip(*batch)
+    images, labels = zip(*batch, strict=True)
     return torch.stack(images), torch.stack(labels)

@@ -64,7 +64,7 @@ def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, st
         probs = torch.stack([model(x, **kwargs).ml_logits.float().sigmoid() for x in crops]).mean(0)
         kwargs = {**kwargs, "ranking_scores": probs}
     acc = count = out = None
-    for (r, c), x in zip(windows, crops):
+    for (r, c), x in zip(windows, crops, strict=True):
         out = model(x, **kwargs)
         if not isinstance(out, SegOutput):
             raise ValueError(f"sliding-window evaluation averages class logits; this model's {type(out).__name__} "

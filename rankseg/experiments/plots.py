@@ -80,7 +80,7 @@ def plot_predictions(rows: dict[str, list[Sample]], class_names: list[str], *, m
         first = rows[names[0]][i]
         panels = [("image", first.image, None), ("ground truth", colourise(first.label, colours), first.label)]
         panels += [(name, colourise(rows[name][i].pred, colours), rows[name][i].pred) for name in names]
-        for ax, (title, img, lbl) in zip(axes[i], panels):
+        for ax, (title, img, lbl) in zip(axes[i], panels, strict=True):
             ax.imshow(img, interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
             if lbl is not None:

@@ -147,7 +147,7 @@ def update(readme: Path, profile: str) -> str:
     text = readme.read_text()
     for name in TABLES:
         pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->).*?(<!-- END generated:{name} -->)", re.S)
-        text = pattern.sub(lambda m: m.group(1) + "\n" + render(name, profile) + "\n" + m.group(2), text)
+        text = pattern.sub(lambda m, name=name: m.group(1) + "\n" + render(name, profile) + "\n" + m.group(2), text)
     text = re.sub(r"(<!-- BEGIN generated:gains -->).*?(<!-- END generated:gains -->)",
                   lambda m: m.group(1) + "\n" + gains_table(profile) + "\n" + m.group(2), text, flags=re.S)
     text = re.sub(r"(<!-- BEGIN generated:time -->).*?(<!-- END generated:time -->)",

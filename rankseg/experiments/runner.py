@@ -1,38 +1,55 @@
-"""Cached experiment runs: a run is keyed by its config; a finished run's record is reused.
+"""Cached experiment runs: a run is keyed by the result-relevant part of its config; a finished run's record is
+reused.
 
-Records (config, final scores, curves, time, device) are small JSON files under results/<profile>/runs/
-and are committed; checkpoints live under runs/<key>/ (not committed). Re-running a notebook to restyle a
-figure therefore trains nothing, and a killed run resumes from its last checkpoint.
+Records (config, final scores, curves, time, device, provenance) are small JSON files under
+results/<profile>/runs/ and are committed; checkpoints live under runs/<key>/ (not committed). What a notebook
+computes from a trained model (re-evaluations, learned temperatures, predictions of the images a figure shows)
+is cached beside the record (`<key>.derived.json`, `<key>.samples.npz`) and committed too, so a fresh clone
+renders every figure and table without training; `retrain=True` recomputes it all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 from torch import nn
 from torch.utils.data import Dataset
 
-from rankseg.config import Config, key_dict
+from rankseg.config import KEY_SCHEMA, Config, result_dict
 from rankseg.engine.checkpoint import has_checkpoint, load_weights
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
-from rankseg.experiments.output import results_dir
+from rankseg.experiments.output import git_revision, results_dir
 from rankseg.models.build import build_classifier, build_model
 from rankseg.paths import RUNS
 
 
 def run_key(cfg: Config) -> str:
-    return hashlib.sha1(json.dumps(key_dict(cfg), sort_keys=True).encode()).hexdigest()[:12]
+    """12 hex digits of the hash of the key schema and the config's result-relevant fields."""
+    payload = {"schema": KEY_SCHEMA, "config": result_dict(cfg)}
+    return hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def software_versions() -> dict[str, str]:
+    import timm
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "timm": timm.__version__,
+            "numpy": np.__version__}
 
 
 @dataclass
 class RunRecord:
-    """A finished run: its config, final scores (EvalResult.summary()), curves and cost."""
+    """A finished run: its config, final scores (EvalResult.summary()), curves, cost and provenance
+    (the git revision and library versions that trained it)."""
 
     key: str
     config: Config
@@ -40,33 +57,52 @@ class RunRecord:
     curves: pd.DataFrame
     seconds: float
     device: str
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
     def run_dir(self) -> Path:
         return RUNS / self.key
 
+    @property
+    def path(self) -> Path:
+        return record_path(self.config, self.key)
 
-def _record_path(cfg: Config, key: str) -> Path:
+
+def record_path(cfg: Config, key: str) -> Path:
     return results_dir(cfg.name) / "runs" / f"{key}.json"
+
+
+def read_record(path: Path) -> RunRecord:
+    d = json.loads(path.read_text())
+    return RunRecord(key=path.stem, config=Config.from_dict(d["config"]), final=d["final"],
+                     curves=pd.DataFrame(d["curves"]), seconds=d["seconds"], device=d["device"],
+                     provenance=d.get("provenance", {}))
+
+
+def write_record(record: RunRecord) -> None:
+    record.path.parent.mkdir(parents=True, exist_ok=True)
+    curves = json.loads(record.curves.to_json(orient="records"))
+    record.path.write_text(json.dumps({"schema": KEY_SCHEMA, "config": record.config.to_dict(), "final": record.final,
+                                       "seconds": record.seconds, "device": record.device,
+                                       "provenance": record.provenance, "curves": curves}, indent=1, sort_keys=True))
 
 
 def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset] | None = None,
         progress: bool = True) -> RunRecord:
-    """Trains and evaluates `cfg`, or returns the stored record of an identical earlier run."""
+    """Trains and evaluates `cfg`, or returns the stored record of an earlier run with the same result-relevant
+    config (operational settings such as the device or the number of workers may differ)."""
     key = run_key(cfg)
-    path = _record_path(cfg, key)
+    path = record_path(cfg, key)
     if path.is_file() and not retrain:
-        d = json.loads(path.read_text())
-        return RunRecord(key=key, config=Config.from_dict(d["config"]), final=d["final"],
-                         curves=pd.DataFrame(d["curves"]), seconds=d["seconds"], device=d["device"])
+        return read_record(path)
     start = time.time()
     result = train(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
     record = RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
-                       seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"config": cfg.to_dict(), "final": record.final, "seconds": record.seconds,
-                                "device": record.device, "curves": json.loads(result.curves.to_json(orient="records"))},
-                               indent=1, sort_keys=True))
+                       seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)),
+                       provenance={"git_revision": git_revision(), **software_versions()})
+    write_record(record)
+    for stale in derived_paths(record):  # computed from the model this run replaces
+        stale.unlink(missing_ok=True)
     return record
 
 
@@ -79,7 +115,7 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
     cfg = record.config
     device = pick_device(cfg.train.device)
     if not has_checkpoint(record.run_dir):
-        _trainer(cfg)(cfg, record.run_dir, datasets=datasets, progress=progress)
+        train(cfg, record.run_dir, datasets=datasets, progress=progress)
     model = build_model(cfg)
     load_weights(record.run_dir, model)
     ranker = None
@@ -90,4 +126,35 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
     return model.to(device).eval(), ranker
 
 
-__all__ = ["RunRecord", "load_model", "run", "run_key"]
+# --- results derived from a trained model, cached beside the record ------------------------------------------
+def derived_paths(record: RunRecord) -> tuple[Path, Path]:
+    folder = record.path.parent
+    return folder / f"{record.key}.derived.json", folder / f"{record.key}.samples.npz"
+
+
+def derived(record: RunRecord, name: str, compute: Callable[[], Any], *, recompute: bool = False) -> Any:
+    """The JSON value `name` derived from a run's model: read from `<key>.derived.json`, or computed by
+    `compute()` (which may load or retrain the model) and stored there."""
+    path = derived_paths(record)[0]
+    store = json.loads(path.read_text()) if path.is_file() else {}
+    if name not in store or recompute:
+        store[name] = json.loads(json.dumps(compute()))  # what is returned is exactly what a later read gives
+        path.write_text(json.dumps(store, indent=1, sort_keys=True))
+    return store[name]
+
+
+def derived_arrays(record: RunRecord, name: str, compute: Callable[[], dict[str, np.ndarray]], *,
+                   recompute: bool = False) -> dict[str, np.ndarray]:
+    """Like `derived`, for arrays (e.g. predicted label maps): stored as `<name>/<array>` in `<key>.samples.npz`."""
+    path = derived_paths(record)[1]
+    store = dict(np.load(path)) if path.is_file() else {}
+    prefix = f"{name}/"
+    if recompute or not any(k.startswith(prefix) for k in store):
+        store = {k: v for k, v in store.items() if not k.startswith(prefix)}
+        store.update({prefix + k: np.asarray(v) for k, v in compute().items()})
+        np.savez_compressed(path, **store)
+    return {k[len(prefix):]: v for k, v in store.items() if k.startswith(prefix)}
+
+
+__all__ = ["RunRecord", "derived", "derived_arrays", "load_model", "read_record", "record_path", "run", "run_key",
+           "software_versions", "write_record"]

@@ -64,12 +64,12 @@ class UPerDecoder(nn.Module):
         self.out_channels = channels
 
     def forward(self, feats: list[Tensor]) -> DecoderOutput:
-        laterals = [conv(f) for conv, f in zip(self.lateral, feats[:-1])]
+        laterals = [conv(f) for conv, f in zip(self.lateral, feats[:-1], strict=True)]
         laterals.append(self.ppm_bottleneck(self.ppm(feats[-1])))
         for i in range(len(laterals) - 1, 0, -1):  # top-down: add the coarser level, upsampled
             laterals[i - 1] = laterals[i - 1] + F.interpolate(laterals[i], size=laterals[i - 1].shape[-2:],
                                                               mode="bilinear", align_corners=False)
-        outs = [conv(x) for conv, x in zip(self.fpn, laterals[:-1])] + [laterals[-1]]
+        outs = [conv(x) for conv, x in zip(self.fpn, laterals[:-1], strict=True)] + [laterals[-1]]
         size = outs[0].shape[-2:]
         outs = [outs[0]] + [F.interpolate(x, size=size, mode="bilinear", align_corners=False) for x in outs[1:]]
         return self.fuse(torch.cat(outs, dim=1)), None

@@ -66,7 +66,7 @@ class EmbeddingOutput:
             return self.scale * 0.0
         cls = self.class_embeddings.float()
         total = emb.new_zeros(())
-        for e, t in zip(emb.split(_CHUNK), target.split(_CHUNK)):
+        for e, t in zip(emb.split(_CHUNK), target.split(_CHUNK), strict=True):
             sims = e @ cls.t()  # (P, N)
             with torch.no_grad():
                 knn = sims.topk(self.k, dim=1).indices  # (P, k), nearest first

@@ -137,5 +137,5 @@ class Mask2Former(nn.Module):
         if valid is not None:
             keep = torch.cat([valid, valid.new_ones(b, 1)], dim=1)[:, None, :]
             logits = [lg.masked_fill(~keep, MASKED_LOGIT) for lg in logits]
-        return MaskClassOutput(class_logits=logits[-1], mask_logits=masks[-1], aux=list(zip(logits[:-1], masks[:-1])),
+        return MaskClassOutput(class_logits=logits[-1], mask_logits=masks[-1], aux=list(zip(logits[:-1], masks[:-1], strict=True)),
                                class_ids=class_ids, ml_logits=ml_logits, valid=valid)

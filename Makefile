@@ -5,9 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= default
 NOTEBOOK_ARGS ?=
+BENCH_ARGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all notebooks test test-unit test-notebooks bench env
+.PHONY: all notebooks test lint bench env
 
 all: notebooks
 
@@ -27,10 +28,13 @@ ifeq ($(PROFILE),default)
 	$(PY) -m rankseg.experiments.readme --profile default
 endif
 
-test: env
+lint: env
+	$(VENV)/bin/ruff check rankseg tests scripts notebooks
+
+test: env lint
 	TQDM_DISABLE=1 $(PY) -m pytest -q tests --ignore=tests/outputs --durations=15
 	TQDM_DISABLE=1 RANKSEG_PROFILE=ci $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 	$(PY) -m pytest -q tests/outputs
 
 bench: env
-	$(PY) -m rankseg.bench.head_scaling --device auto
+	$(PY) -m rankseg.bench.head_scaling --device auto $(BENCH_ARGS)

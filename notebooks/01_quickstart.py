@@ -39,7 +39,7 @@ import pandas as pd
 
 from rankseg.data import build_datasets, preview_grid
 from rankseg.experiments import variants
-from rankseg.experiments.plots import plot_predictions, plot_topk_scores, predict_samples
+from rankseg.experiments.plots import plot_predictions, plot_topk_scores
 
 train_set, val_set = build_datasets(ctx.base.data)
 fig = preview_grid(val_set, range(6))
@@ -58,9 +58,7 @@ table.round(2)
 # ## Predictions, and the top-20 categories of one image (Figure 1)
 
 # %%
-models = {name: ctx.load_model(r) for name, r in runs.items()}
-indices = list(range(4))
-samples = {name: predict_samples(m, val_set, indices, ranker=ranker) for name, (m, ranker) in models.items()}
+samples = {name: ctx.samples(r, range(4)) for name, r in runs.items()}  # cached beside the run records
 fig = plot_predictions(samples, val_set.class_names)
 ctx.save_figure(fig, "01_predictions")
 

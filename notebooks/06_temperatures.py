@@ -44,8 +44,7 @@ from rankseg.experiments import variants
 rows, scores = [], []
 for name, changes in variants.TEMPERATURE_IMPL.items():
     for record in ctx.run_seeds(changes):
-        model, _ = ctx.load_model(record)
-        temps = model.decoder.temperature.temperatures().cpu().numpy()
+        temps = ctx.temperatures(record)  # learned values, cached beside the run record
         rows += [{"realisation": name, "seed": record.config.train.seed, "rank": k + 1, "temperature": t}
                  for k, t in enumerate(temps)]
         scores.append({"realisation": name, "seed": record.config.train.seed, **record.final})

@@ -39,12 +39,12 @@ import numpy as np
 import pandas as pd
 
 from rankseg.experiments import variants
-from rankseg.experiments.plots import false_positive_classes, plot_predictions, predict_samples
+from rankseg.experiments.plots import false_positive_classes, plot_predictions
 
 runs = {"Segmenter (baseline)": ctx.run(variants.BASELINE), "RankSeg": ctx.run(variants.RANKSEG)}
 val_set = ctx.val_set()
 indices = range(len(val_set))
-samples = {name: predict_samples(*[ctx.load_model(r)[0], val_set, indices]) for name, r in runs.items()}
+samples = {name: ctx.samples(r, indices) for name, r in runs.items()}  # cached beside the run records
 fp = pd.DataFrame({name: [len(false_positive_classes(s)) for s in ss] for name, ss in samples.items()})
 table = fp.describe().loc[["mean", "50%", "max"]].T.rename(columns={"mean": "false-positive classes / image (mean)",
                                                                     "50%": "median", "max": "max"})

@@ -72,10 +72,14 @@ records = {name: ctx.run(changes) for name, changes in RUNS.items()}
 
 
 def gt_eval(record):
-    """The RankSeg model evaluated with the ground-truth label set in place of its ranking (no retraining)."""
-    model, _ = ctx.load_model(record)
-    val = build_mask_datasets(record.config)[1]
-    return evaluate_mask_classification(model, val, record.config, oracle=True, progress=False).summary()
+    """The RankSeg model evaluated with the ground-truth label set in place of its ranking (no retraining;
+    cached beside the run record)."""
+    def compute():
+        model, _ = ctx.load_model(record)
+        val = build_mask_datasets(record.config)[1]
+        return evaluate_mask_classification(model, val, record.config, oracle=True, progress=False).summary()
+
+    return ctx.derived(record, "evaluate oracle (mask classification)", compute)
 
 
 finals = {name: (r.final, r) for name, r in records.items()}

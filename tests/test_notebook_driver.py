@@ -35,3 +35,36 @@ def test_setup_validates_values():
 
 def test_parse_value():
     assert parse_value("10") == 10 and parse_value("[0, 1]") == [0, 1] and parse_value("ade20k") == "ade20k"
+
+
+def test_executed_copies_are_sanitised(tmp_path):
+    import nbformat
+
+    from rankseg.notebooks import sanitise
+
+    root = tmp_path / "project"
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("ctx.save_figure(fig, 'x')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="TqdmWarning: IProgress not found\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="profile=ci\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": f"PosixPath('{root}/figures/ci/x.png')"},
+                                           execution_count=1)]
+    nb.cells.append(cell)
+    nb.metadata["papermill"] = {"input_path": f"{root}/notebooks/x.ipynb"}
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    sanitise(path, root=root)
+    text = path.read_text()
+    assert str(tmp_path) not in text and "TqdmWarning" not in text and "profile=ci" in text
+    assert "PosixPath('figures/ci/x.png')" in text and '"input_path": "notebooks/x.ipynb"' in text
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_dry_run_checks_and_lists_without_running(capsys):
+    from rankseg.notebooks import main
+
+    assert main(["--profile", "ci", "--only", "01", "02", "--dry-run", "-p", "device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "would run 01_quickstart.ipynb" in out and "would run 02_label_statistics.ipynb" in out
+    with pytest.raises(SystemExit, match="unknown parameter"):
+        main(["--dry-run", "-p", "epochs", "3"])

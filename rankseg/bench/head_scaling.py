@@ -131,7 +131,8 @@ def merge_csv(new: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse.Namespace]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="auto: CUDA when available, else CPU (default: %(default)s)")
     p.add_argument("--settings", nargs="+", help="feature settings (cpu_tiny, vitb16_512, test)")
     p.add_argument("--heads", nargs="+", choices=HEADS)
     p.add_argument("--vocab", nargs="+", type=int, help="numbers of classes N")
@@ -147,6 +148,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse
     p.add_argument("--results", type=Path, default=Path("results/benchmarks"))
     p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"))
     args = p.parse_args(argv)
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     cfg = default_config(args.device)
     changes = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(
         settings=args.settings, heads=args.heads, vocabularies=args.vocab, variants=args.variants, batch=args.batch,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from rankseg.config import Config, override, profile as make_profile
@@ -15,7 +18,9 @@ from rankseg.engine.evaluate import EvalOptions, evaluate
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
 from rankseg.experiments.cost import count_flops, count_parameters
-from rankseg.experiments.runner import RunRecord, load_model, run
+from rankseg.experiments.plots import Sample, predict_samples
+from rankseg.experiments.runner import RunRecord, derived, derived_arrays, load_model, run
+from rankseg.models.build import build_classifier, build_model
 
 PROFILES = ("ci", "default", "paper")
 
@@ -48,16 +53,25 @@ class Context:
         return [self.run(changes, seed) for seed in self.seeds]
 
     def load_model(self, record: RunRecord):
-        """The run's (model, ranker), loaded once per notebook session."""
+        """The run's trained (model, ranker), loaded once per notebook session (retrained if this machine has no
+        checkpoint). Prefer the cached accessors below: they need no model when the cache is committed."""
         if record.key not in self._models:
             self._models[record.key] = load_model(record)
         return self._models[record.key]
 
+    def derived(self, record: RunRecord, name: str, compute: Callable[[], Any]) -> Any:
+        """A JSON value computed from a run's model, cached beside its record (committed, so a fresh clone
+        needs no model); `compute()` runs only when the cache lacks `name`."""
+        return derived(record, name, compute)
+
     def cost(self, record: RunRecord) -> dict[str, float]:
-        """Parameters (M) and inference GFLOPs on one image of the run's size, from torch's FLOP counter."""
-        model, ranker = self.load_model(record)
+        """Parameters (M) and inference GFLOPs on one image of the run's size, from torch's FLOP counter.
+        Both depend on the architecture only, so they are counted on an untrained model of the run's config."""
+        cfg = record.config
+        model = build_model(cfg).eval()
+        ranker = build_classifier(cfg).eval() if cfg.model.scheme == "independent" else None
         return {"params (M)": count_parameters(model, ranker) / 1e6,
-                "GFLOPs": count_flops(model, record.config.data.image_size, ranker=ranker) / 1e9}
+                "GFLOPs": count_flops(model, cfg.data.image_size, ranker=ranker) / 1e9}
 
     def val_set(self):
         from rankseg.data import build_datasets
@@ -67,12 +81,50 @@ class Context:
         return self._val
 
     def evaluate(self, record: RunRecord, **options: Any) -> dict[str, float]:
-        """Re-evaluates a run's model with other EvalOptions (oracle, top_k, threshold) on the val split."""
-        model, ranker = self.load_model(record)
-        t = record.config.train
-        result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
-                          options=EvalOptions(**options), progress=False)
-        return result.summary()
+        """Re-evaluates a run's model with other EvalOptions (oracle, top_k, threshold) on the val split (cached)."""
+        def compute() -> dict[str, float]:
+            model, ranker = self.load_model(record)
+            t = record.config.train
+            result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
+                              options=EvalOptions(**options), progress=False)
+            return result.summary()
+
+        return self.derived(record, "evaluate " + json.dumps(options, sort_keys=True), compute)
+
+    def temperatures(self, record: RunRecord) -> list[float]:
+        """The learned rank-adaptive temperature of each rank position (paper Fig. 7), cached."""
+        def compute() -> list[float]:
+            model, _ = self.load_model(record)
+            return model.decoder.temperature.temperatures().cpu().tolist()
+
+        return self.derived(record, "temperatures", compute)
+
+    def samples(self, record: RunRecord, indices) -> list[Sample]:
+        """The run's predictions (and multi-label scores, selected classes) on validation images `indices`;
+        the arrays are cached beside the record, the images and labels come from the (generated) val split."""
+        indices, val = [int(i) for i in indices], self.val_set()
+        text = ",".join(map(str, indices))
+        name = "predictions " + (text if len(text) <= 40 else hashlib.sha1(text.encode()).hexdigest()[:12])
+
+        def compute():
+            model, ranker = self.load_model(record)
+            ss = predict_samples(model, val, indices, ranker=ranker)
+            arrays = {"indices": np.array(indices), "pred": np.stack([s.pred for s in ss]).astype(np.int32)}
+            if ss[0].scores is not None:
+                arrays["scores"] = np.stack([s.scores for s in ss])
+            if ss[0].selected is not None:
+                arrays["selected"] = np.stack([s.selected for s in ss])
+            return arrays
+
+        arrays = derived_arrays(record, name, compute)
+        out = []
+        for j, i in enumerate(indices):
+            image, label = val[i]
+            out.append(Sample(image=image.permute(1, 2, 0).numpy(), label=label.numpy(),
+                              pred=arrays["pred"][j].astype(np.int64),
+                              scores=arrays["scores"][j] if "scores" in arrays else None,
+                              selected=arrays["selected"][j] if "selected" in arrays else None))
+        return out
 
     @property
     def device_name(self) -> str:

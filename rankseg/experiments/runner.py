@@ -14,6 +14,7 @@ import hashlib
 import json
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -95,27 +96,43 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
     path = record_path(cfg, key)
     if path.is_file() and not retrain:
         return read_record(path)
-    start = time.time()
-    result = train(cfg, RUNS / key, resume=not retrain, datasets=datasets, progress=progress)
-    record = RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
-                       seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)),
-                       provenance={"git_revision": git_revision(), **software_versions()})
+    record = _train_record(cfg, key, datasets=datasets, progress=progress, resume=not retrain)
     write_record(record)
     for stale in derived_paths(record):  # computed from the model this run replaces
         stale.unlink(missing_ok=True)
     return record
 
 
+def _train_record(cfg: Config, key: str, *, datasets, progress: bool, resume: bool) -> RunRecord:
+    start = time.time()
+    result = train(cfg, RUNS / key, resume=resume, datasets=datasets, progress=progress)
+    return RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
+                     seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)),
+                     provenance={"git_revision": git_revision(), **software_versions()})
+
+
 def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = None,
                progress: bool = True) -> tuple[nn.Module, nn.Module | None]:
     """The trained model of a run (and its independent classifier, if any), on the run's device.
 
-    Checkpoints are not committed: when this machine has none, the run is trained again (deterministic
-    on the same hardware; its stored record is left as it was)."""
+    Checkpoints are not committed: when this machine has none, the run is trained again. Training is
+    deterministic only on the same hardware, threads and library versions, so when the new run's scores differ
+    from the record's, the record is replaced by the new run (and its derived results dropped): every number
+    then shown for the run comes from the one model that exists here."""
     cfg = record.config
     device = pick_device(cfg.train.device)
     if not has_checkpoint(record.run_dir):
-        train(cfg, record.run_dir, datasets=datasets, progress=progress)
+        fresh = _train_record(cfg, record.key, datasets=datasets, progress=progress, resume=True)
+        if _json(fresh.final) != _json(record.final):  # as JSON, so that NaN equals NaN
+            changed = {k: (record.final.get(k), v) for k, v in fresh.final.items()
+                       if _json(record.final.get(k)) != _json(v)}
+            warnings.warn(f"run {record.key} retrained here differs from its record ({_describe(changed)}): "
+                          f"the record is replaced by this run", stacklevel=2)
+            write_record(fresh)
+            for stale in derived_paths(fresh):
+                stale.unlink(missing_ok=True)
+            record.final, record.curves, record.seconds = fresh.final, fresh.curves, fresh.seconds
+            record.device, record.provenance = fresh.device, fresh.provenance
     model = build_model(cfg)
     load_weights(record.run_dir, model)
     ranker = None
@@ -124,6 +141,16 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
         load_weights(record.run_dir / "classifier", ranker)
         ranker = ranker.to(device).eval()
     return model.to(device).eval(), ranker
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _describe(changed: dict[str, tuple[Any, Any]]) -> str:
+    shown = [k for k in ("miou", "map", "recall_at_k", "pq") if k in changed] or sorted(changed)[:3]
+    return ", ".join(f"{k} {a:.4g} -> {b:.4g}" if isinstance(a, float) and isinstance(b, float) else f"{k} {a} -> {b}"
+                     for k in shown for a, b in [changed[k]])
 
 
 # --- results derived from a trained model, cached beside the record ------------------------------------------

@@ -28,7 +28,7 @@ def committed_in(path) -> str:
 def main() -> None:
     moved = 0
     for path in sorted(RESULTS.glob("*/runs/*.json")):
-        if path.name.endswith(".derived.json") or json.loads(path.read_text()).get("schema", 1) >= KEY_SCHEMA:
+        if json.loads(path.read_text()).get("schema", 1) >= KEY_SCHEMA:
             continue
         record = read_record(path)
         old, record.key = record.key, run_key(record.config)
@@ -36,10 +36,10 @@ def main() -> None:
         write_record(record)
         if record.key != old:
             path.unlink()
-            for suffix in (".derived.json", ".samples.npz"):
-                src = path.with_name(old + suffix)
+            for suffix in (".json", ".npz"):
+                src = path.parent / "derived" / (old + suffix)
                 if src.is_file():
-                    src.rename(path.with_name(record.key + suffix))
+                    src.rename(src.with_name(record.key + suffix))
             if (RUNS / old).is_dir() and not (RUNS / record.key).exists():
                 (RUNS / old).rename(RUNS / record.key)
         moved += 1

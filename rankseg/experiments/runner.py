@@ -4,7 +4,7 @@ reused.
 Records (config, final scores, curves, time, device, provenance) are small JSON files under
 results/<profile>/runs/ and are committed; checkpoints live under runs/<key>/ (not committed). What a notebook
 computes from a trained model (re-evaluations, learned temperatures, predictions of the images a figure shows)
-is cached beside the record (`<key>.derived.json`, `<key>.samples.npz`) and committed too, so a fresh clone
+is cached beside the records (`derived/<key>.json`, `derived/<key>.npz`) and committed too, so a fresh clone
 renders every figure and table without training; `retrain=True` recomputes it all.
 """
 
@@ -155,30 +155,33 @@ def _describe(changed: dict[str, tuple[Any, Any]]) -> str:
 
 # --- results derived from a trained model, cached beside the record ------------------------------------------
 def derived_paths(record: RunRecord) -> tuple[Path, Path]:
-    folder = record.path.parent
-    return folder / f"{record.key}.derived.json", folder / f"{record.key}.samples.npz"
+    """`<runs>/derived/<key>.json` (values) and `<key>.npz` (arrays), beside the run records."""
+    folder = record.path.parent / "derived"
+    return folder / f"{record.key}.json", folder / f"{record.key}.npz"
 
 
 def derived(record: RunRecord, name: str, compute: Callable[[], Any], *, recompute: bool = False) -> Any:
-    """The JSON value `name` derived from a run's model: read from `<key>.derived.json`, or computed by
+    """The JSON value `name` derived from a run's model: read from `derived/<key>.json`, or computed by
     `compute()` (which may load or retrain the model) and stored there."""
     path = derived_paths(record)[0]
     store = json.loads(path.read_text()) if path.is_file() else {}
     if name not in store or recompute:
         store[name] = json.loads(json.dumps(compute()))  # what is returned is exactly what a later read gives
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(store, indent=1, sort_keys=True))
     return store[name]
 
 
 def derived_arrays(record: RunRecord, name: str, compute: Callable[[], dict[str, np.ndarray]], *,
                    recompute: bool = False) -> dict[str, np.ndarray]:
-    """Like `derived`, for arrays (e.g. predicted label maps): stored as `<name>/<array>` in `<key>.samples.npz`."""
+    """Like `derived`, for arrays (e.g. predicted label maps): stored as `<name>/<array>` in `derived/<key>.npz`."""
     path = derived_paths(record)[1]
     store = dict(np.load(path)) if path.is_file() else {}
     prefix = f"{name}/"
     if recompute or not any(k.startswith(prefix) for k in store):
         store = {k: v for k, v in store.items() if not k.startswith(prefix)}
         store.update({prefix + k: np.asarray(v) for k, v in compute().items()})
+        path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, **store)
     return {k[len(prefix):]: v for k, v in store.items() if k.startswith(prefix)}
 

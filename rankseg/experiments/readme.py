@@ -1,8 +1,9 @@
-"""Regenerates the result sections of README.md from the CSVs in results/ (never typed by hand).
+"""Regenerates the result sections of README.md, RESULTS.md and BENCHMARK.md from the CSVs in results/ (never
+typed by hand).
 
     python -m rankseg.experiments.readme [--profile default]
 
-README.md holds pairs of markers ``<!-- BEGIN generated:NAME -->`` / ``<!-- END generated:NAME -->``; the
+Each document holds pairs of markers ``<!-- BEGIN generated:NAME -->`` / ``<!-- END generated:NAME -->``; the
 text between them is replaced by the table NAME below, with a provenance line (profile, data set, device,
 training time, git revision) read from the CSV itself.
 """
@@ -66,7 +67,8 @@ def render(name: str, profile: str) -> str:
     df = pd.read_csv(path)
     prov = df[PROVENANCE].iloc[0].to_dict() if set(PROVENANCE) <= set(df.columns) else {}
     shown = df[cols] if cols else df.drop(columns=[c for c in PROVENANCE if c in df.columns])
-    table = shown.to_markdown(index=False, floatfmt=".2f")
+    # a value that does not exist (a baseline's mAP, a paper value we lack) is a blank cell, not "nan"
+    table = shown.astype(object).where(shown.notna(), None).to_markdown(index=False, floatfmt=".2f", missingval="")
     source = (f"*Source: [`results/{profile}/{stem}.csv`](results/{profile}/{stem}.csv); profile `{prov.get('profile')}`, "
               f"data `{prov.get('dataset')}`, seed(s) {prov.get('seeds')}, device {prov.get('device')}, "
               f"git {prov.get('git_revision')}.*") if prov else f"*Source: `results/{profile}/{stem}.csv`.*"
@@ -112,9 +114,7 @@ def gains_table(profile: str) -> str:
             ref = paper.FRAMEWORKS.get(r["framework"], {})
             pairs = {b: v for b, v in ref.items() if b != "backbone"}
             rows.append({"setting": f"{r['framework']} + RankSeg vs {r['framework']} (Table 8)", "metric": "mIoU",
-                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10",
-                         "scale": f"ours: `{profile}` profile, {r['backbone']}; paper: {ref.get('backbone', '?')}, "
-                                  "multi-scale (COCO+LVIS single-scale)"})
+                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10"})
     if enc_path.is_file():
         enc = pd.read_csv(enc_path).set_index("method")
         base = {b: v for b, v in paper.ENC_ESS["Baseline"].items()}
@@ -132,18 +132,17 @@ def gains_table(profile: str) -> str:
             rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
                          "ours": f"{r['gain vs Mask2Former']:+.2f}",
                          "paper": f"{r['paper setting']} {r['paper gain']:+.1f}" if has_paper else "not available",
-                         "notebook": "12", "scale": f"ours: `{profile}` profile, ResNet-18 from scratch; paper: "
-                                                    "Swin-B/L or R101, 160K (images) / 6K (video) iterations"})
+                         "notebook": "12"})
     if not rows:
         return f"*Gains: not yet produced at the `{profile}` profile.*"
-    df = pd.DataFrame(rows)
-    df.insert(1, "data set", "EmojiScenes-150 (ours) / real benchmarks (paper)")
-    default_scale = f"ours: `{profile}` profile; paper: ViT-B/16, 40K-320K iterations"
-    df["scale"] = df["scale"].fillna(default_scale) if "scale" in df else default_scale
-    return df.to_markdown(index=False, disable_numparse=True)
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+DOCUMENTS = ("README.md", "RESULTS.md", "BENCHMARK.md")
 
 
 def update(readme: Path, profile: str) -> str:
+    """Rewrites every generated section of one document in place; returns its new text."""
     text = readme.read_text()
     for name in TABLES:
         pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->).*?(<!-- END generated:{name} -->)", re.S)
@@ -161,9 +160,12 @@ def update(readme: Path, profile: str) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--profile", default="default")
-    update(ROOT / "README.md", ap.parse_args().profile)
+    ap = argparse.ArgumentParser(prog="python -m rankseg.experiments.readme", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", default="default", help="whose results/<profile>/ CSVs to show (default: %(default)s)")
+    profile = ap.parse_args().profile
+    for name in DOCUMENTS:
+        update(ROOT / name, profile)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ class TrainConfig:
     log_every: int = 10
     eval_every: int = 0  # 0: evaluate at the end only
     checkpoint_every: int = 0  # 0: checkpoint at evaluations and at the end
+    tensorboard: bool = False  # also log the curves to run_dir/tensorboard (needs the tensorboard package)
     amp: bool = True  # bf16 autocast, on CUDA only
     seed: int = 0
     num_workers: int = 0
@@ -165,7 +166,7 @@ SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
 # Fields that change where and how fast a run goes, or how often it logs and saves, but not what it computes.
 # A run's cache key and resume check leave them out: `device=cpu` or more workers reuse a finished run.
 OPERATIONAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every")}
+    "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every", "tensorboard")}
 
 # The version of the run-key schema. Bump it whenever a result-relevant field is added, renamed or changes its
 # default, and migrate the committed records (`python -m rankseg.experiments.migrate`): a key then never aliases
@@ -277,7 +278,7 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
             loss=LossConfig(ml_weight=ml_w),
             train=TrainConfig(iterations=iters, batch_size=8, optimizer="sgd", lr=1e-3, momentum=0.9, weight_decay=wd,
                               ml_wd_mult=100.0 if wd > 0 else 1.0, poly_power=0.9, min_lr=1e-5, log_every=50,
-                              eval_every=16_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
+                              eval_every=16_000, checkpoint_every=2_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
         )
     raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")
 

@@ -17,5 +17,5 @@ def test_torchrun_two_processes(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads(out.stdout[out.stdout.index("{"):])
     assert 0 <= summary["miou"] <= 100
-    state = load_file(str(tmp_path / "model.safetensors"))
+    state = load_file(str(tmp_path / "checkpoint" / "model.safetensors"))
     assert any(k.startswith("decoder.") for k in state)

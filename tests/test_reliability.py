@@ -1,6 +1,7 @@
 """Reliability: kills during a checkpoint write, pickle-free state, resume config checks, validation checked
 before training, curves written as training goes."""
 
+import math
 import os
 import pickle
 import shutil
@@ -14,8 +15,11 @@ from safetensors import SafetensorError
 
 import rankseg.engine.checkpoint as checkpoint
 from rankseg.config import override, profile
-from rankseg.engine import train
+from rankseg.constants import IGNORE_INDEX
+from rankseg.engine import EvalOptions, train
 from rankseg.engine.checkpoint import load_state
+from rankseg.metrics import SegmentationMeter
+from rankseg.models.build import build_segmenter
 from synthetic import Rectangles
 
 N = 150
@@ -231,3 +235,21 @@ def test_a_truncated_curves_file_is_repaired(data, tmp_path):
     again = train(cfg, tmp_path, datasets=data, progress=False)
     pd.testing.assert_frame_equal(pd.read_csv(path), full.curves, check_exact=False)
     pd.testing.assert_frame_equal(again.curves, full.curves)
+
+
+def test_pixel_accuracy_is_nan_when_no_pixel_is_labelled():
+    meter = SegmentationMeter(3)
+    meter.update(torch.zeros(1, 4, 4, dtype=torch.long), torch.full((1, 4, 4), IGNORE_INDEX))
+    assert math.isnan(meter.pixel_accuracy()) and math.isnan(meter.miou())
+    meter.update(torch.zeros(1, 1, 2, dtype=torch.long), torch.tensor([[[0, 1]]]))
+    assert meter.pixel_accuracy() == 0.5
+
+
+def test_top_k_zero_at_evaluation_is_an_error(data):
+    with pytest.raises(ValueError, match="top_k=0 must be >= 1"):
+        EvalOptions(top_k=0)
+    model = build_segmenter(cfg_for()).eval()
+    images = torch.rand(1, 3, 32, 32)
+    with pytest.raises(ValueError, match="K=0"):
+        model(images, top_k=0)
+    assert model(images, top_k=3).class_ids.shape == (1, 3)

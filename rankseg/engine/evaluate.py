@@ -44,6 +44,12 @@ class EvalOptions:
     crop: int | None = None
     stride: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"EvalOptions.top_k={self.top_k} must be >= 1 (None keeps the K the model was trained with)")
+        if self.mode not in ("whole", "slide"):
+            raise ValueError(f"EvalOptions.mode must be 'whole' or 'slide', got {self.mode!r}")
+
 
 def _pad_to(images: Tensor, multiple: int) -> Tensor:
     h, w = images.shape[-2:]

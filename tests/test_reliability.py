@@ -254,3 +254,15 @@ def test_top_k_zero_at_evaluation_is_an_error(data):
     with pytest.raises(ValueError, match="K=0"):
         model(images, top_k=0)
     assert model(images, top_k=3).class_ids.shape == (1, 3)
+
+
+def test_tensorboard_is_an_option(data, tmp_path):
+    cfg = cfg_for(**{"train.iterations": 2, "train.tensorboard": True})
+    try:
+        import torch.utils.tensorboard  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install tensorboard"):
+            train(cfg, tmp_path, datasets=data, progress=False)
+        return
+    train(cfg, tmp_path, datasets=data, progress=False)
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))

@@ -100,3 +100,34 @@ def progress_bar(iterable, *, enabled: bool = True, **kwargs):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, **kwargs) if enabled else tqdm(iterable, disable=True, **kwargs)
+
+
+def dist_rank_world() -> tuple[int, int]:
+    """(rank, world size) of the initialised process group, (0, 1) without one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def shard(n: int, rank: int, world: int) -> range:
+    """The contiguous slice of 0..n-1 that `rank` of `world` takes (sizes differ by at most one)."""
+    return range(rank * n // world, (rank + 1) * n // world)
+
+
+def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
+    """The element-wise sum of `t` over all ranks (in place)."""
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t
+
+
+def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
+    """(M_r, ...) from every rank → (sum M_r, ...), concatenated in rank order (rows may differ in number)."""
+    world = dist.get_world_size()
+    counts = [torch.zeros(1, dtype=torch.long) for _ in range(world)]
+    dist.all_gather(counts, torch.tensor([len(t)]))
+    most = int(max(counts))
+    padded = torch.zeros((most, *t.shape[1:]), dtype=t.dtype)
+    padded[: len(t)] = t
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(parts, padded)
+    return torch.cat([p[: int(c)] for p, c in zip(parts, counts, strict=True)])

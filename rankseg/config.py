@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import numbers
+import types
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from rankseg.data.config import DataConfig
+from rankseg.data.config import BENCHMARK_NUM_CLASSES, DataConfig
 from rankseg.models.multilabel_head import MultiLabelHeadKind
 
 # The architectures a config can build (rankseg.models.build reads this field; no registry).
@@ -90,6 +92,7 @@ class TrainConfig:
     log_every: int = 10
     eval_every: int = 0  # 0: evaluate at the end only
     checkpoint_every: int = 0  # 0: checkpoint at evaluations and at the end
+    tensorboard: bool = False  # also log the curves to run_dir/tensorboard (needs the tensorboard package)
     amp: bool = True  # bf16 autocast, on CUDA only
     seed: int = 0
     num_workers: int = 0
@@ -165,7 +168,7 @@ SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
 # Fields that change where and how fast a run goes, or how often it logs and saves, but not what it computes.
 # A run's cache key and resume check leave them out: `device=cpu` or more workers reuse a finished run.
 OPERATIONAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every")}
+    "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every", "tensorboard")}
 
 # The version of the run-key schema. Bump it whenever a result-relevant field is added, renamed or changes its
 # default, and migrate the committed records (`python -m rankseg.experiments.migrate`): a key then never aliases
@@ -206,8 +209,46 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def _matches(value: Any, hint: Any) -> bool:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Literal:
+        return value in args
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):  # numbers.Integral also admits NumPy integers; a bool is not a number here
+        kind = numbers.Integral if hint is int else numbers.Real
+        return isinstance(value, kind) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        return isinstance(value, tuple) and len(value) == len(args) and all(map(_matches, value, args))
+    return True
+
+
+def _describe(hint: Any) -> str:
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(map(repr, args))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if hint is type(None):
+        return "None"
+    return hint.__name__ if origin is None else str(hint).replace("typing.", "")
+
+
+def check_type(key: str, value: Any, hint: Any) -> None:
+    """Raises TypeError naming `key` and the type it expects when `value` does not fit the field's annotation."""
+    if not _matches(value, hint):
+        raise TypeError(f"config key {key!r} expects {_describe(hint)}, got {value!r} ({type(value).__name__})")
+
+
 def override(cfg: Config, changes: dict[str, Any]) -> Config:
-    """A copy of `cfg` with dotted keys replaced (``{"model.top_k": 10}``); unknown keys raise KeyError."""
+    """A copy of `cfg` with dotted keys replaced (``{"model.top_k": 10}``); unknown keys raise KeyError, values of
+    the wrong type TypeError (both naming the key)."""
     sections: dict[str, dict[str, Any]] = {}
     top: dict[str, Any] = {}
     for key, value in changes.items():
@@ -216,6 +257,7 @@ def override(cfg: Config, changes: dict[str, Any]) -> Config:
             if key not in {"name"}:
                 raise KeyError(f"unknown config key {key!r}; top-level keys: name, "
                                + ", ".join(f"{sec}.*" for sec in SECTIONS))
+            check_type(key, value, str)
             top[key] = value
             continue
         sub = getattr(cfg, section, None)
@@ -226,6 +268,7 @@ def override(cfg: Config, changes: dict[str, Any]) -> Config:
             raise KeyError(f"unknown config key {key!r}; {section} has: {', '.join(sorted(known))}")
         if isinstance(value, list):
             value = tuple(value)
+        check_type(key, value, get_type_hints(type(sub))[name])
         sections.setdefault(section, {})[name] = value
     new = {s: dataclasses.replace(getattr(cfg, s), **kw) for s, kw in sections.items()}
     return dataclasses.replace(cfg, **top, **new)
@@ -243,13 +286,34 @@ PAPER_SETTINGS: dict[str, tuple[int, int, float, int, int, float, int | None]] =
 }
 
 
+def dataset_num_classes(dataset: str, root: str | None = None) -> int | None:
+    """The vocabulary size of a data set: a benchmark's own, a "folder" layout's from its classes.tsv under
+    `root`; None for EmojiScenes, whose size is chosen (150, 847 or 1284)."""
+    if dataset == "folder":
+        if not root:
+            raise ValueError("data set 'folder' is read from disk: give its root (data_root / --data-root)")
+        from rankseg.data.layout import read_classes
+
+        return len(read_classes(root)[0])
+    return BENCHMARK_NUM_CLASSES.get(dataset)
+
+
+def _data(dataset: str, data_kwargs: dict[str, Any], **sizes: Any) -> DataConfig:
+    """A CPU profile's data: EmojiScenes-150 at `sizes`, or the real data set `dataset` with its own vocabulary."""
+    n = dataset_num_classes(dataset, data_kwargs.get("root"))
+    return DataConfig(**{"name": dataset, "num_classes": n or 150, **sizes, **data_kwargs})
+
+
 def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes", **data_kwargs: Any) -> Config:
     """The named profiles: `ci` (seconds on a CPU), `default` (minutes on a 2-core CPU, EmojiScenes),
-    `paper` (the paper's Segmenter ViT-B/16 settings for a real benchmark, on GPUs)."""
+    `paper` (the paper's Segmenter ViT-B/16 settings for a real benchmark, on GPUs).
+
+    `dataset` and `data_kwargs` (DataConfig fields, e.g. `root`) set the data; `num_classes` follows the data set
+    (a benchmark's vocabulary, a folder's classes.tsv)."""
     if name == "ci":
         return Config(
             name="ci",
-            data=DataConfig(name="emojiscenes", num_classes=150, image_size=64, num_train=64, num_val=16, **data_kwargs),
+            data=_data(dataset, data_kwargs, image_size=64, num_train=64, num_val=16),
             model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=2, patch_size=8, top_k=20, ml_pool=4,
                               drop_path_rate=0.0),
             train=TrainConfig(iterations=6, batch_size=4, log_every=2, eval_batch_size=8, classifier_iterations=4),
@@ -258,8 +322,7 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
         # Sized for a 2-core CPU: about 0.4-0.7 s per step on one thread, 5-8 minutes per run.
         return Config(
             name="default",
-            data=DataConfig(name="emojiscenes", num_classes=150, image_size=64, num_train=2000, num_val=300,
-                            **data_kwargs),
+            data=_data(dataset, data_kwargs, image_size=64, num_train=2000, num_val=300),
             model=ModelConfig(backbone="vit_tiny_patch16_224", backbone_depth=4, patch_size=8, top_k=50, ml_pool=4,
                               drop_path_rate=0.0),
             train=TrainConfig(iterations=600, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=60,
@@ -277,7 +340,7 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
             loss=LossConfig(ml_weight=ml_w),
             train=TrainConfig(iterations=iters, batch_size=8, optimizer="sgd", lr=1e-3, momentum=0.9, weight_decay=wd,
                               ml_wd_mult=100.0 if wd > 0 else 1.0, poly_power=0.9, min_lr=1e-5, log_every=50,
-                              eval_every=16_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
+                              eval_every=16_000, checkpoint_every=2_000, eval_mode="slide", eval_batch_size=1, num_workers=4),
         )
     raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")
 

@@ -49,7 +49,9 @@ class SegmentationMeter:
         return float(np.nanmean(self.iou().numpy())) if self.area_label.sum() > 0 else float("nan")
 
     def pixel_accuracy(self) -> float:
-        return float(self.intersect.sum() / self.area_label.sum().clamp(min=1))
+        """Share of labelled pixels predicted right; NaN when no pixel is labelled (nothing was measured)."""
+        labelled = self.area_label.sum()
+        return float(self.intersect.sum() / labelled) if labelled > 0 else float("nan")
 
 
 def average_precision(scores: Tensor, targets: Tensor) -> Tensor:

@@ -6,7 +6,7 @@ import torch
 
 from rankseg.config import Config, override, profile
 from rankseg.engine import EvalOptions, evaluate, train
-from rankseg.engine.checkpoint import load_weights
+from rankseg.engine.checkpoint import load_state, load_weights
 from rankseg.engine.data import IterationBatches
 from rankseg.models.build import build_segmenter
 from synthetic import Rectangles
@@ -45,7 +45,7 @@ def test_each_mode_trains_and_evaluates(mode, data, tmp_path):
         assert result.final.recall_at_k == 100
     if mode != "baseline" and mode != "oracle_baseline":
         assert 0 <= result.final.map <= 100
-    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "curves.csv").is_file()
+    assert (tmp_path / "checkpoint" / "model.safetensors").is_file() and (tmp_path / "curves.csv").is_file()
 
 
 class Crashing(torch.utils.data.Dataset):
@@ -70,8 +70,7 @@ def test_resume_continues_identically(data, tmp_path):
     full = train(cfg, tmp_path / "full", datasets=data, progress=False)
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(cfg, tmp_path / "crashed", datasets=(Crashing(data[0], crash_at=4 * 4 + 2), data[1]), progress=False)
-    state = torch.load(tmp_path / "crashed" / "trainer_state.pt", weights_only=False)
-    assert state["iteration"] == 4
+    assert load_state(tmp_path / "crashed")["iteration"] == 4
     resumed = train(cfg, tmp_path / "crashed", datasets=data, progress=False)
     pd.testing.assert_frame_equal(full.curves, resumed.curves)
     for (k, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):

@@ -8,6 +8,9 @@ from typing import Literal, get_args
 DatasetName = Literal["emojiscenes", "ade20k", "ade20k_full", "coco_stuff164k", "pascal_context",
                       "pascal_context60", "coco_lvis", "folder"]
 EMOJISCENES_SIZES = (150, 847, 1284)
+# The vocabulary size of each real benchmark (its train ids); "folder" data sets name theirs in classes.tsv.
+BENCHMARK_NUM_CLASSES = {"ade20k": 150, "ade20k_full": 847, "coco_stuff164k": 171, "pascal_context": 59,
+                         "pascal_context60": 60, "coco_lvis": 1284}
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,8 @@ class DataConfig:
     Attributes:
         name: data set; "emojiscenes" is generated in memory, the others are read from `root`.
         root: folder of a real benchmark (its standard prepared layout) or of an ADE-style "folder" layout.
-        num_classes: EmojiScenes vocabulary size (150, 847 or 1284); real data sets fix their own.
+        num_classes: EmojiScenes vocabulary size (150, 847 or 1284); a real benchmark's must be its own
+            (BENCHMARK_NUM_CLASSES).
         image_size: EmojiScenes image side; for real data the square training crop side.
         num_train, num_val: EmojiScenes split sizes.
         seed: EmojiScenes content seed (train and val are disjoint streams of it).
@@ -52,6 +56,10 @@ class DataConfig:
                 raise ValueError(f"split sizes must be >= 0, got num_train={self.num_train}, num_val={self.num_val}")
         elif not self.root:
             raise ValueError(f"data set {self.name!r} is read from disk: set DataConfig.root to its folder")
+        n = BENCHMARK_NUM_CLASSES.get(self.name, self.num_classes)
+        if self.num_classes != n:
+            raise ValueError(f"data.num_classes={self.num_classes} does not match {self.name}, which has {n} classes; "
+                             f"set data.num_classes={n} (rankseg.config.profile(..., dataset={self.name!r}) does)")
         if self.image_size < 8:
             raise ValueError(f"image_size must be >= 8, got {self.image_size}")
         if self.eval_short_side is not None and self.eval_short_side < 8:

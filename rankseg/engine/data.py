@@ -10,6 +10,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, Sampler
 
+from rankseg.constants import IGNORE_INDEX
+from rankseg.engine.runtime import progress_bar
+
 
 class SeededSamples(Dataset):
     """Wraps a data set so that item (index, seed) is drawn with all RNGs seeded by `seed`.
@@ -73,3 +76,20 @@ def to_float_images(images: Tensor) -> Tensor:
 def collate(batch: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
     images, labels = zip(*batch, strict=True)
     return torch.stack(images), torch.stack(labels)
+
+
+def check_dataset(dataset: Dataset, *, num_classes: int | None, what: str = "data set", progress: bool = True) -> None:
+    """Reads every item of `dataset` once, so that an unreadable file fails now rather than at the end of training,
+    and with `num_classes` checks that each label (H, W) holds only 0..N-1 and IGNORE_INDEX."""
+    own = getattr(dataset, "num_classes", num_classes)
+    if num_classes is not None and own != num_classes:
+        raise ValueError(f"the {what} has {own} classes but the config says data.num_classes={num_classes}")
+    for i in progress_bar(range(len(dataset)), enabled=progress, desc=f"check {what}", leave=False):
+        _, label = dataset[i]
+        if num_classes is None:
+            continue
+        bad = (label != IGNORE_INDEX) & ((label < 0) | (label >= num_classes))
+        if bad.any():
+            values = torch.unique(label[bad])[:10].tolist()
+            raise ValueError(f"{what} item {i} has label values {values} outside 0..{num_classes - 1} "
+                             f"(and {IGNORE_INDEX} = ignore)")

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 
 from rankseg.engine.data import to_float_images
-from rankseg.engine.runtime import autocast, progress_bar
+from rankseg.engine.runtime import all_gather_rows, all_reduce_sum, autocast, dist_rank_world, progress_bar, shard
 from rankseg.metrics import SegmentationMeter, mean_average_precision, top_k_recall
 from rankseg.models.label_selection import present_classes
 from rankseg.models.output import SegOutput
@@ -43,6 +43,12 @@ class EvalOptions:
     mode: str = "whole"  # "whole" or "slide"
     crop: int | None = None
     stride: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"EvalOptions.top_k={self.top_k} must be >= 1 (None keeps the K the model was trained with)")
+        if self.mode not in ("whole", "slide"):
+            raise ValueError(f"EvalOptions.mode must be 'whole' or 'slide', got {self.mode!r}")
 
 
 def _pad_to(images: Tensor, multiple: int) -> Tensor:
@@ -86,6 +92,8 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 8, device:
     """Evaluates `model` on `dataset` (items (image uint8 (3, H, W), label (H, W))).
 
     Images of different sizes are run one at a time; `ranker` (independent scheme) supplies the ranking.
+    In a process group (torchrun), each rank evaluates its contiguous shard of `dataset` and the metric sums
+    are reduced over the ranks: every rank returns the scores of the whole data set.
     """
     device = device or next(model.parameters()).device
     was_training = model.training
@@ -93,6 +101,9 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 8, device:
     n = model.num_classes
     meter = SegmentationMeter(n)
     scores, targets, hits, total = [], [], 0, 0
+    rank, world = dist_rank_world()
+    if world > 1:
+        dataset = Subset(dataset, shard(len(dataset), rank, world))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=list)
     for batch in progress_bar(loader, enabled=progress, desc="evaluate", leave=False):
         same_size = len({tuple(img.shape) for img, _ in batch}) == 1
@@ -128,8 +139,16 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 8, device:
                 h_, t_ = top_k_recall(out.class_ids, gt, out.valid)
                 hits, total = hits + h_, total + t_
     model.train(was_training)
+    scores_all = torch.cat(scores) if scores else torch.zeros(0, n)
+    targets_all = torch.cat(targets) if targets else torch.zeros(0, n, dtype=torch.bool)
+    if world > 1:  # areas and counts are sums; mAP needs every image's scores, gathered in data set order
+        for t in (meter.intersect, meter.area_pred, meter.area_label):
+            all_reduce_sum(t)
+        hits, total = all_reduce_sum(torch.tensor([hits, total])).tolist()
+        scores_all = all_gather_rows(scores_all.float())
+        targets_all = all_gather_rows(targets_all.to(torch.uint8)).bool()
     iou = meter.iou().numpy()
     return EvalResult(
         miou=100 * meter.miou(), pixel_acc=100 * meter.pixel_accuracy(),
-        map=100 * mean_average_precision(torch.cat(scores), torch.cat(targets)) if scores else float("nan"),
+        map=100 * mean_average_precision(scores_all, targets_all) if len(scores_all) else float("nan"),
         recall_at_k=100 * hits / total if total else float("nan"), per_class_iou=iou)

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from rankseg.config import Config
-from rankseg.engine.data import collate, to_float_images
+from rankseg.engine.data import check_dataset, collate, to_float_images
 from rankseg.engine.evaluate import EvalResult
 from rankseg.engine.runtime import autocast, pick_device, progress_bar, seed_everything
 from rankseg.engine.train import StepFn, TrainResult, fit
@@ -151,7 +151,8 @@ def mask_classification_step(cfg: Config) -> StepFn:
 
 
 def train_mask_classification(cfg: Config, run_dir: Path | str, *, resume: bool = True,
-                              datasets: tuple[Dataset, Dataset] | None = None, progress: bool = True) -> TrainResult:
+                              datasets: tuple[Dataset, Dataset] | None = None, progress: bool = True,
+                              allow_config_change: bool = False) -> TrainResult:
     """Trains the Mask2Former `cfg` describes, evaluates it (oracle runs with the ground-truth label set)
     and returns it with its curves; checkpoints and curves.csv go to `run_dir`."""
     from rankseg.models.mask2former import build_mask2former
@@ -159,6 +160,8 @@ def train_mask_classification(cfg: Config, run_dir: Path | str, *, resume: bool 
     run_dir = Path(run_dir)
     device = pick_device(cfg.train.device)
     train_set, val_set = datasets if datasets is not None else build_mask_datasets(cfg)
+    # panoptic labels: every item decoded, values not range-checked
+    check_dataset(val_set, num_classes=None, what="validation set", progress=progress)
     seed_everything(cfg.train.seed)
     model = build_mask2former(cfg).to(device)
     oracle = cfg.model.oracle != "none"
@@ -170,7 +173,7 @@ def train_mask_classification(cfg: Config, run_dir: Path | str, *, resume: bool 
 
     curves = fit(model, train_set, cfg, run_dir, step=mask_classification_step(cfg), evaluate_fn=evaluate_fn,
                  ml_params=model.multilabel_parameters(), iterations=cfg.train.iterations, resume=resume,
-                 progress=progress, desc="mask2former")
+                 progress=progress, desc="mask2former", allow_config_change=allow_config_change)
     final = last[0] if last else evaluate_mask_classification(model, val_set, cfg, oracle=oracle, progress=progress)
     model.eval()
     return TrainResult(model=model, curves=curves, final=final, run_dir=run_dir)

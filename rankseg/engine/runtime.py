@@ -73,15 +73,22 @@ def init_distributed(device: torch.device) -> DistInfo:
 
 
 def rng_state() -> dict:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Every RNG's state without pickle: Python's and NumPy's as lists, torch's as uint8 tensors."""
+    version, words, gauss = random.getstate()
+    name, key, pos, has_gauss, cached = np.random.get_state()
+    state = {"python": [version, list(words), gauss], "numpy": [name, key.tolist(), pos, has_gauss, cached],
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def set_rng_state(state: dict) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    """Restores what `rng_state` returned (also after a JSON round trip, which turns tuples into lists)."""
+    version, words, gauss = state["python"]
+    random.setstate((version, tuple(words), gauss))
+    name, key, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, np.asarray(key, dtype=np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -93,3 +100,34 @@ def progress_bar(iterable, *, enabled: bool = True, **kwargs):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, **kwargs) if enabled else tqdm(iterable, disable=True, **kwargs)
+
+
+def dist_rank_world() -> tuple[int, int]:
+    """(rank, world size) of the initialised process group, (0, 1) without one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def shard(n: int, rank: int, world: int) -> range:
+    """The contiguous slice of 0..n-1 that `rank` of `world` takes (sizes differ by at most one)."""
+    return range(rank * n // world, (rank + 1) * n // world)
+
+
+def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
+    """The element-wise sum of `t` over all ranks (in place)."""
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t
+
+
+def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
+    """(M_r, ...) from every rank → (sum M_r, ...), concatenated in rank order (rows may differ in number)."""
+    world = dist.get_world_size()
+    counts = [torch.zeros(1, dtype=torch.long) for _ in range(world)]
+    dist.all_gather(counts, torch.tensor([len(t)]))
+    most = int(max(counts))
+    padded = torch.zeros((most, *t.shape[1:]), dtype=t.dtype)
+    padded[: len(t)] = t
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(parts, padded)
+    return torch.cat([p[: int(c)] for p, c in zip(parts, counts, strict=True)])

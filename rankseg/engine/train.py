@@ -14,19 +14,19 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 
-from rankseg.config import Config
-from rankseg.engine.checkpoint import has_checkpoint, load_state, load_weights, save_checkpoint
-from rankseg.engine.data import IterationBatches, SeededSamples, collate, to_float_images
+from rankseg.config import Config, result_differences
+from rankseg.engine.checkpoint import has_checkpoint, load_state, load_weights, save_checkpoint, stored_config
+from rankseg.engine.curves import CurveLog
+from rankseg.engine.data import IterationBatches, SeededSamples, check_dataset, collate, to_float_images
 from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
 from rankseg.engine.optim import build_optimizer, poly_lr, set_lr
-from rankseg.engine.runtime import DistInfo, autocast, init_distributed, pick_device, progress_bar, rng_state, \
+from rankseg.engine.runtime import autocast, init_distributed, pick_device, progress_bar, rng_state, \
     seed_everything, set_rng_state
 from rankseg.losses import multilabel_criterion, segmentation_losses
 from rankseg.metrics import mean_average_precision
 from rankseg.models.build import build_classifier, build_model
 from rankseg.models.label_selection import present_classes
 
-CURVES_FILE = "curves.csv"
 StepFn = Callable[[nn.Module, Tensor, Tensor], dict[str, Tensor]]
 
 
@@ -43,25 +43,64 @@ class TrainResult:
 
 def fit(model: nn.Module, train_set: Dataset, cfg: Config, run_dir: Path, *, step: StepFn,
         evaluate_fn: Callable[[nn.Module], dict[str, float]], ml_params: list[nn.Parameter], iterations: int,
-        resume: bool = True, progress: bool = True, desc: str = "train") -> pd.DataFrame:
+        resume: bool = True, progress: bool = True, desc: str = "train",
+        allow_config_change: bool = False) -> pd.DataFrame:
     """Trains `model` for `iterations` steps of `step` (which returns named losses, "total" among them).
 
-    Logs every `log_every` steps, evaluates every `eval_every` steps and at the end, checkpoints at each
-    evaluation, every `checkpoint_every` steps and at the end. With `resume`, a run that was killed
-    continues from its last checkpoint and reproduces the curve an uninterrupted run would have written.
+    Logs every `log_every` steps (appended to curves.csv as it goes), evaluates every `eval_every` steps and at
+    the end, checkpoints every `checkpoint_every` steps and before and after each evaluation. With `resume`, a
+    run that was killed continues from its last checkpoint and reproduces the curve an uninterrupted run would
+    have written; a checkpoint whose config differs in a result-relevant field is refused unless
+    `allow_config_change` (the change is then recorded in the checkpoint).
     """
     t = cfg.train
     device = next(model.parameters()).device
     dist_info = init_distributed(device)
     optimizer = build_optimizer(model, t, ml_params)
-    start, rows = 0, []
+    start, rows, pending_eval, changes = 0, [], False, []
     if resume and has_checkpoint(run_dir):
-        load_weights(run_dir, model)
         state = load_state(run_dir)
-        optimizer.load_state_dict(state["optimizer"])
-        start, rows = state["iteration"], state["curves"]
+        changed = _check_config(run_dir, cfg, allow_config_change)
+        hyper = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+        try:
+            load_weights(run_dir, model)
+            optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError) as exc:
+            if not changed:
+                raise
+            raise RuntimeError(f"the checkpoint in {run_dir} cannot continue with the changed fields "
+                               f"{', '.join(changed)}: {exc}") from exc
+        if changed:  # the new config's hyper-parameters, not the checkpoint's
+            for group, h in zip(optimizer.param_groups, hyper, strict=True):
+                group.update(h)
+        start, rows, pending_eval = state["iteration"], state["curves"], state.get("pending_eval", False)
+        changes = state.get("config_changes", []) + ([{"iteration": start, "fields": changed}] if changed else [])
         set_rng_state(state["rng"])
+    log = CurveLog(run_dir, rows, tensorboard=t.tensorboard) if dist_info.is_main else None
+
+    def save(it: int, pending: bool) -> None:
+        if dist_info.is_main:
+            state = {"optimizer": optimizer.state_dict(), "iteration": it, "curves": rows, "rng": rng_state(),
+                     "pending_eval": pending, "config_changes": changes}
+            save_checkpoint(run_dir, model, cfg.to_json(), state)
+        if dist_info.world_size > 1:
+            dist.barrier()
+
+    def record(row: dict) -> None:
+        rows.append(row)
+        if log is not None:
+            log.append(row, rows)
+
+    def evaluate_and_save(it: int) -> None:
+        record({"iteration": it, **evaluate_fn(model)})
+        model.train()
+        save(it, pending=False)
+
+    if pending_eval:  # killed during the evaluation that follows this checkpoint
+        evaluate_and_save(start)
     if start >= iterations:
+        if log is not None:
+            log.close()
         return pd.DataFrame(rows)
     net = DistributedDataParallel(model) if dist_info.world_size > 1 else model
     batches = IterationBatches(len(train_set), batch_size=t.batch_size, total=iterations, seed=t.seed, start=start,
@@ -89,25 +128,41 @@ def fit(model: nn.Module, train_set: Dataset, cfg: Config, run_dir: Path, *, ste
         if done % t.log_every == 0 or done == iterations:
             row = {"iteration": done, "lr": lr, "lr_ml": lr * t.ml_lr_mult}
             row.update({k: float(v.detach()) for k, v in losses.items()})
-            rows.append(row)
+            record(row)
             bar.set_postfix(loss=f"{row['total']:.3f}")
-        is_eval = (t.eval_every and done % t.eval_every == 0) or done == iterations
-        if is_eval:
-            rows.append({"iteration": done, **evaluate_fn(model)})
-            model.train()
+        is_eval = bool(t.eval_every and done % t.eval_every == 0) or done == iterations
         if is_eval or (t.checkpoint_every and done % t.checkpoint_every == 0):
-            _checkpoint(dist_info, run_dir, model, cfg, optimizer, done, rows)
+            save(done, pending=is_eval)  # before evaluating: a failing evaluation loses no training
+        if is_eval:
+            evaluate_and_save(done)
+    if log is not None:
+        log.close()
     return pd.DataFrame(rows)
 
 
-def _checkpoint(dist_info: DistInfo, run_dir: Path, model: nn.Module, cfg: Config, optimizer, it: int,
-                rows: list[dict]) -> None:
-    if dist_info.is_main:
-        state = {"optimizer": optimizer.state_dict(), "iteration": it, "curves": rows, "rng": rng_state()}
-        save_checkpoint(run_dir, model, cfg.to_json(), state)
-        pd.DataFrame(rows).to_csv(run_dir / CURVES_FILE, index=False)
-    if dist_info.world_size > 1:
-        dist.barrier()
+def _check_config(run_dir: Path, cfg: Config, allow_change: bool) -> dict[str, list]:
+    """The result-relevant fields in which `cfg` differs from the checkpoint's config, {key: [stored, new]};
+    raises naming them unless `allow_change`."""
+    stored = stored_config(run_dir)
+    try:
+        old = Config.from_dict(stored)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"the checkpoint in {run_dir} holds a config this version cannot read ({exc}); "
+                         "start the run again (resume=False, or --no-resume)") from exc
+    keys = result_differences(old, cfg)
+    if keys and not allow_change:
+        new = cfg.to_dict()
+        listed = "; ".join(f"{k}: {_get(stored, k)!r} -> {_get(new, k)!r}" for k in keys)
+        raise ValueError(f"the checkpoint in {run_dir} was trained with another config ({listed}). Resume with "
+                         "the same config, start again (resume=False, or --no-resume), or continue with the new "
+                         "config on purpose (allow_config_change=True, or --allow-config-change)")
+    return {k: [_get(stored, k), _get(cfg.to_dict(), k)] for k in keys}
+
+
+def _get(d: dict, dotted: str):
+    for part in dotted.split("."):
+        d = d.get(part) if isinstance(d, dict) else None
+    return d
 
 
 def segmentation_step(cfg: Config, ranker: nn.Module | None) -> StepFn:
@@ -136,7 +191,7 @@ def segmentation_step(cfg: Config, ranker: nn.Module | None) -> StepFn:
 
 
 def train_classifier(cfg: Config, run_dir: Path, *, train_set: Dataset, val_set: Dataset, resume: bool = True,
-                     progress: bool = True) -> tuple[nn.Module, pd.DataFrame]:
+                     progress: bool = True, allow_config_change: bool = False) -> tuple[nn.Module, pd.DataFrame]:
     """Trains the independent scheme's multi-label classifier with the asymmetric loss."""
     device = pick_device(cfg.train.device)
     seed_everything(cfg.train.seed)
@@ -155,7 +210,8 @@ def train_classifier(cfg: Config, run_dir: Path, *, train_set: Dataset, val_set:
                                       progress=progress)}
 
     curves = fit(model, train_set, cfg, run_dir, step=step, evaluate_fn=evaluate_fn, ml_params=[],
-                 iterations=cfg.train.classifier_iterations, resume=resume, progress=progress, desc="classifier")
+                 iterations=cfg.train.classifier_iterations, resume=resume, progress=progress, desc="classifier",
+                 allow_config_change=allow_config_change)
     model.eval()
     return model, curves
 
@@ -178,13 +234,17 @@ def classifier_map(model: nn.Module, dataset: Dataset, *, num_classes: int, batc
 
 
 def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tuple[Dataset, Dataset] | None = None,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, allow_config_change: bool = False) -> TrainResult:
     """Trains the model `cfg` describes (training the independent classifier first when the scheme asks),
-    evaluates it, and returns it with its curves. Checkpoints and curves.csv are written to `run_dir`."""
+    evaluates it, and returns it with its curves. Checkpoints and curves.csv are written to `run_dir`.
+
+    Every validation item is read and its label checked before the first step. Resuming a checkpoint trained
+    with a different result-relevant config is an error unless `allow_config_change`."""
     if cfg.model.framework == "mask2former":  # region classification has its own step and evaluation
         from rankseg.engine.mask_classification import train_mask_classification
 
-        return train_mask_classification(cfg, run_dir, resume=resume, datasets=datasets, progress=progress)
+        return train_mask_classification(cfg, run_dir, resume=resume, datasets=datasets, progress=progress,
+                                         allow_config_change=allow_config_change)
     run_dir = Path(run_dir)
     device = pick_device(cfg.train.device)
     if datasets is None:
@@ -192,10 +252,11 @@ def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tu
 
         datasets = build_datasets(cfg.data)
     train_set, val_set = datasets
+    check_dataset(val_set, num_classes=cfg.data.num_classes, what="validation set", progress=progress)
     ranker = None
     if cfg.model.scheme == "independent":
         ranker, _ = train_classifier(cfg, run_dir / "classifier", train_set=train_set, val_set=val_set, resume=resume,
-                                     progress=progress)
+                                     progress=progress, allow_config_change=allow_config_change)
         ranker.requires_grad_(False)
     seed_everything(cfg.train.seed)
     model = build_model(cfg).to(device)
@@ -210,7 +271,7 @@ def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tu
 
     curves = fit(model, train_set, cfg, run_dir, step=segmentation_step(cfg, ranker), evaluate_fn=evaluate_fn,
                  ml_params=model.multilabel_parameters(), iterations=cfg.train.iterations, resume=resume,
-                 progress=progress)
+                 progress=progress, allow_config_change=allow_config_change)
     final = last[0] if last else evaluate(model, val_set, batch_size=cfg.train.eval_batch_size, options=options,
                                           ranker=ranker, amp=cfg.train.amp, progress=progress)
     model.eval()

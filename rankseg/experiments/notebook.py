@@ -153,12 +153,7 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
     data_kwargs: dict[str, Any] = {}
     if data_root is not None:
         data_kwargs["root"] = data_root
-    if profile == "paper":
-        base = make_profile("paper", dataset, **data_kwargs)
-    else:
-        base = make_profile(profile)
-        changes: dict[str, Any] = {"data.name": dataset, **{f"data.{k}": v for k, v in data_kwargs.items()}}
-        base = override(base, changes)
+    base = make_profile(profile, dataset, **data_kwargs)  # with the data set's own vocabulary size
     if num_classes is not None:
         base = override(base, {"data.num_classes": num_classes})
     base = override(base, {"train.device": device})

@@ -92,7 +92,7 @@ class MaskTransformer(nn.Module):
         class_ids = valid = None
         if self.spec.label_selection:
             ranking = ranking_scores if ranking_scores is not None else ml_logits
-            class_ids, valid = select_labels(ranking, top_k or self.spec.top_k, gt_classes=gt_classes,
+            class_ids, valid = select_labels(ranking, self.spec.top_k if top_k is None else top_k, gt_classes=gt_classes,
                                              threshold=threshold)
             cls = gather_rows(cls, class_ids)
         elif gt_classes is not None:

@@ -85,7 +85,7 @@ class RankSegClassifier(nn.Module):
         class_ids = valid = None
         if self.label_selection:
             ranking = ranking_scores if ranking_scores is not None else ml_logits
-            class_ids, valid = select_labels(ranking, top_k or self.top_k, gt_classes=gt_classes, threshold=threshold)
+            class_ids, valid = select_labels(ranking, self.top_k if top_k is None else top_k, gt_classes=gt_classes, threshold=threshold)
             cls = gather_rows(cls, class_ids)
         elif gt_classes is not None:
             valid = oracle_valid_all(gt_classes)

@@ -16,6 +16,7 @@ from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
 from rankseg.experiments.cost import count_flops, count_parameters
 from rankseg.experiments.runner import RunRecord, load_model, run
+from rankseg.paths import ROOT
 
 PROFILES = ("ci", "default", "paper")
 
@@ -72,7 +73,7 @@ class Context:
         t = record.config.train
         result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
                           options=EvalOptions(**options), progress=False)
-        return result.summary()
+        return dict(sorted(result.summary().items()))  # the key order of a run's `final` (see RunRecord)
 
     @property
     def device_name(self) -> str:
@@ -92,6 +93,8 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
     """Validates the notebook parameters and builds the context.
 
     `profile=None` reads $RANKSEG_PROFILE (the nbval runs set it to `ci`) and falls back to `default`.
+    Relative `data_root`, `results_root` and `figures_root` are taken from the project root, whatever the kernel's
+    working directory (`notebooks/` in JupyterLab, the project root under papermill).
     """
     profile = profile or os.environ.get("RANKSEG_PROFILE", "default")
     if profile not in PROFILES:
@@ -100,7 +103,7 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
         raise ValueError("seeds must name at least one seed")
     data_kwargs: dict[str, Any] = {}
     if data_root is not None:
-        data_kwargs["root"] = data_root
+        data_kwargs["root"] = str(project_path(data_root))
     if profile == "paper":
         base = make_profile("paper", dataset, **data_kwargs)
     else:
@@ -110,9 +113,14 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
     if num_classes is not None:
         base = override(base, {"data.num_classes": num_classes})
     base = override(base, {"train.device": device})
-    output.RESULTS_OVERRIDE = Path(results_root) if results_root else None
-    output.FIGURES_OVERRIDE = Path(figures_root) if figures_root else None
+    output.RESULTS_OVERRIDE = project_path(results_root) if results_root else None
+    output.FIGURES_OVERRIDE = project_path(figures_root) if figures_root else None
     ctx = Context(base=base, seeds=list(seeds), retrain=retrain, results=output.results_dir(profile),
                   figures=output.figure_dir(profile))
     output.set_style()
     return ctx
+
+
+def project_path(path: str | Path) -> Path:
+    """`path` itself if absolute (after `~` expansion), else the same path under the project root."""
+    return ROOT / Path(path).expanduser()

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbformat import NotebookNode
 
 from rankseg.paths import FIGURES, NOTEBOOKS, RESULTS, ROOT
@@ -31,11 +32,12 @@ VOLATILE_KEYS = ("metadata.language_info", "metadata.widgets", "metadata.signatu
                  "cell.metadata.trusted")
 
 
-def strip_notebook(nb: NotebookNode) -> NotebookNode:
-    """The source form of a notebook (in place): no outputs, execution counts or volatile metadata; cell ids kept."""
+def strip_notebook(nb: dict[str, Any]) -> NotebookNode:
+    """The source form of a notebook (a copy): no outputs, execution counts or volatile metadata; cell ids kept."""
     from nbstripout import strip_output
 
-    return strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=list(VOLATILE_KEYS))
+    return strip_output(nbformat.from_dict(nb), keep_output=False, keep_count=False, keep_id=True,
+                        extra_keys=list(VOLATILE_KEYS))
 
 
 def is_source_notebook(path: Path) -> bool:
@@ -47,21 +49,26 @@ def strip_source_notebook(model: dict[str, Any], path: str, contents_manager: An
     """Jupyter server pre-save hook (`FileContentsManager.pre_save_hook`): strips a source notebook before it is
     written; `path` is relative to the server's root folder."""
     if model.get("type") == "notebook" and is_source_notebook(Path(contents_manager.root_dir) / path):
-        strip_notebook(model["content"])
+        model["content"] = strip_notebook(model["content"])
 
 
 def server_command(extra: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The command that starts JupyterLab from this interpreter's environment, on localhost, at the project root."""
     return [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}",
             "--ServerApp.default_url=/lab/tree/notebooks",
-            f"--FileContentsManager.pre_save_hook={__name__}.strip_source_notebook", *extra]
+            "--FileContentsManager.pre_save_hook=rankseg.lab.strip_source_notebook",
+            *(["--allow-root"] if os.name == "posix" and os.geteuid() == 0 else []),  # containers run as root
+            *extra]
 
 
 def server_env(profile: str) -> dict[str, str]:
-    """The environment of the server and its kernels: the profile, and the environment's own kernelspecs first."""
+    """The environment of the server and its kernels: the profile, the environment's own kernelspecs first, and
+    matplotlib's inline backend."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {PROFILES}")
-    return {**os.environ, "RANKSEG_PROFILE": profile, "JUPYTER_PREFER_ENV_PATH": "1"}
+    env = {**os.environ, "RANKSEG_PROFILE": profile, "JUPYTER_PREFER_ENV_PATH": "1"}
+    env.pop("MPLBACKEND", None)  # the Makefile exports Agg for batch runs; Lab's kernels need the inline backend
+    return env
 
 
 def describe(profile: str) -> str:

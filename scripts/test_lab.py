@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=PROFILES, default="ci")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the server when killed
     before = {p: p.read_bytes() for p in (NOTEBOOK, NOTEBOOK.with_suffix(".py"))}
     status_before = git_status()
     port, token = free_port(), secrets.token_hex(16)

@@ -8,7 +8,7 @@ NOTEBOOK_ARGS ?=
 BENCH_ARGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all notebooks test lint bench env
+.PHONY: all notebooks test lint bench env lab test-lab
 
 all: notebooks
 
@@ -35,6 +35,15 @@ test: env lint
 	TQDM_DISABLE=1 $(PY) -m pytest -q tests --ignore=tests/outputs --durations=15
 	TQDM_DISABLE=1 RANKSEG_PROFILE=ci $(PY) -m pytest -q --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
 	$(PY) -m pytest -q tests/outputs
+
+# JupyterLab on 127.0.0.1 at the project root; the server and its kernels get RANKSEG_PROFILE=$(PROFILE).
+# Arguments for JupyterLab itself: make lab LAB_ARGS="--port=8899"
+lab: env
+	$(PY) -m rankseg.lab --profile $(PROFILE) -- $(LAB_ARGS)
+
+# Notebook 01 run and saved in JupyterLab by headless Chromium (Debian: apt-get install chromium)
+test-lab: env
+	$(PY) scripts/test_lab.py
 
 bench: env
 	$(PY) -m rankseg.bench.head_scaling --device auto $(BENCH_ARGS)

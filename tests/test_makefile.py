@@ -25,6 +25,8 @@ TARGETS = {
     "lint": ([], "All checks passed"),
     "all": (["PROFILE=ci", "NOTEBOOK_ARGS=--dry-run"], "would run 12_mask2former.ipynb"),
     "notebooks": (["PROFILE=ci", "NOTEBOOK_ARGS=--dry-run --only 01"], "would run 01_quickstart.ipynb"),
+    "lab": (["-n", "PROFILE=ci"], "rankseg.lab --profile ci"),
+    "test-lab": (["-n"], "scripts/test_lab.py"),
     "bench": (["BENCH_ARGS=--settings test --vocab 8 --heads segmenter rankseg --e2e-sizes --repeats 1 "
                "--results {tmp} --figures {tmp}"], "rankseg"),
 }

@@ -21,6 +21,7 @@ from rankseg.experiments.cost import count_flops, count_parameters
 from rankseg.experiments.plots import Sample, predict_samples
 from rankseg.experiments.runner import RunRecord, derived, derived_arrays, load_model, run
 from rankseg.models.build import build_classifier, build_model
+from rankseg.paths import ROOT
 
 PROFILES = ("ci", "default", "paper")
 
@@ -87,7 +88,7 @@ class Context:
             t = record.config.train
             result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
                               options=EvalOptions(**options), progress=False)
-            return result.summary()
+            return dict(sorted(result.summary().items()))  # the key order of a run's `final` (see RunRecord)
 
         return self.derived(record, "evaluate " + json.dumps(options, sort_keys=True), compute)
 
@@ -144,6 +145,8 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
     """Validates the notebook parameters and builds the context.
 
     `profile=None` reads $RANKSEG_PROFILE (the nbval runs set it to `ci`) and falls back to `default`.
+    Relative `data_root`, `results_root` and `figures_root` are taken from the project root, whatever the kernel's
+    working directory (`notebooks/` in JupyterLab, the project root under papermill).
     """
     profile = profile or os.environ.get("RANKSEG_PROFILE", "default")
     if profile not in PROFILES:
@@ -152,14 +155,19 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
         raise ValueError("seeds must name at least one seed")
     data_kwargs: dict[str, Any] = {}
     if data_root is not None:
-        data_kwargs["root"] = data_root
+        data_kwargs["root"] = str(project_path(data_root))
     base = make_profile(profile, dataset, **data_kwargs)  # with the data set's own vocabulary size
     if num_classes is not None:
         base = override(base, {"data.num_classes": num_classes})
     base = override(base, {"train.device": device})
-    output.RESULTS_OVERRIDE = Path(results_root) if results_root else None
-    output.FIGURES_OVERRIDE = Path(figures_root) if figures_root else None
+    output.RESULTS_OVERRIDE = project_path(results_root) if results_root else None
+    output.FIGURES_OVERRIDE = project_path(figures_root) if figures_root else None
     ctx = Context(base=base, seeds=list(seeds), retrain=retrain, results=output.results_dir(profile),
                   figures=output.figure_dir(profile))
     output.set_style()
     return ctx
+
+
+def project_path(path: str | Path) -> Path:
+    """`path` itself if absolute (after `~` expansion), else the same path under the project root."""
+    return ROOT / Path(path).expanduser()

@@ -3,6 +3,7 @@ figures without volatile metadata, one seaborn style."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from rankseg.paths import FIGURES, RESULTS, ROOT
 # Notebook parameters `results_root` / `figures_root` redirect the outputs (set by notebook.setup).
 RESULTS_OVERRIDE: Path | None = None
 FIGURES_OVERRIDE: Path | None = None
+
+# Trailing columns that say where a table was made rather than what it holds: a table whose other columns
+# are unchanged is left as it is, so re-running a notebook on another machine or revision does not churn git.
+PROVENANCE_COLUMNS = ("device", "git_revision")
 
 
 def results_dir(profile: str) -> Path:
@@ -36,14 +41,25 @@ def git_revision() -> str:
 
 
 def save_table(df: pd.DataFrame, name: str, *, profile: str, dataset: str, seeds: str, device: str) -> Path:
-    """Writes results/<profile>/<name>.csv with the settings that produced it as trailing columns."""
+    """Writes results/<profile>/<name>.csv with the settings that produced it as trailing columns.
+
+    An existing file whose content (every column but the provenance ones) is unchanged is left untouched."""
     out = df.copy()
     out["profile"], out["dataset"], out["seeds"], out["device"] = profile, dataset, seeds, device
     out["git_revision"] = git_revision()
+    text = out.to_csv(index=False, float_format="%.4g")
     path = results_dir(profile) / f"{name}.csv"
+    if path.is_file() and _same_content(pd.read_csv(path), pd.read_csv(io.StringIO(text))):
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, float_format="%.4g")
+    path.write_text(text)
     return path
+
+
+def _same_content(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """Equal columns (in the same order) and equal values as written, provenance columns aside."""
+    drop = list(PROVENANCE_COLUMNS)
+    return old.drop(columns=drop, errors="ignore").equals(new.drop(columns=drop, errors="ignore"))
 
 
 def set_style() -> None:

@@ -60,6 +60,11 @@ class RunRecord:
     device: str
     provenance: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Stored records are JSON with sorted keys: a fresh run's scores take the same order, so that a table has
+        # the same columns whether its runs were trained now or read from results/.
+        self.final = dict(sorted(self.final.items()))
+
     @property
     def run_dir(self) -> Path:
         return RUNS / self.key

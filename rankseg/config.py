@@ -167,13 +167,15 @@ SECTIONS = tuple(f.name for f in dataclasses.fields(Config) if f.name != "name")
 
 # Fields that change where and how fast a run goes, or how often it logs and saves, but not what it computes.
 # A run's cache key and resume check leave them out: `device=cpu` or more workers reuse a finished run.
+# The data root is where a benchmark lies on this machine, not what it is (name, vocabulary and sizes say that).
 OPERATIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "data": ("root",),
     "train": ("device", "num_workers", "log_every", "eval_batch_size", "checkpoint_every", "tensorboard")}
 
 # The version of the run-key schema. Bump it whenever a result-relevant field is added, renamed or changes its
-# default, and migrate the committed records (`python -m rankseg.experiments.migrate`): a key then never aliases
+# default, and migrate the committed records (`python scripts/migrate_run_records.py`): a key then never aliases
 # two different models.
-KEY_SCHEMA = 2
+KEY_SCHEMA = 3  # 2: result-relevant fields only; 3: data.root is operational
 
 
 def result_dict(cfg: Config) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """One-off migration of the committed run records to the current key schema (rankseg.config.KEY_SCHEMA).
 
 Schema 1 keyed a run by its whole config minus fields added later (LATER_FIELDS); schema 2 keys it by the
-result-relevant fields only (rankseg.config.result_dict) and stores provenance with each record. For each
-record of an older schema this rewrites it under its new key, renames its checkpoint folder runs/<old key>
-and its derived-results files, and records the git revision that committed the record (the library
-versions of those runs were not recorded).
+result-relevant fields only (rankseg.config.result_dict) and stores provenance with each record; schema 3 also
+leaves out data.root (where a benchmark lies on a machine). For each record of an older schema this rewrites
+it under its new key and renames its checkpoint folder runs/<old key> and its derived results; a record
+without provenance gets the git revision that committed it (the library versions of those runs were not
+recorded).
 
     python scripts/migrate_run_records.py            # every profile under results/
 """
@@ -32,7 +33,8 @@ def main() -> None:
             continue
         record = read_record(path)
         old, record.key = record.key, run_key(record.config)
-        record.provenance = {"git_revision": committed_in(path), "versions": "not recorded (key schema 1)"}
+        record.provenance = record.provenance or {"git_revision": committed_in(path),
+                                                  "versions": "not recorded (key schema 1)"}
         write_record(record)
         if record.key != old:
             path.unlink()

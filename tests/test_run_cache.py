@@ -32,7 +32,8 @@ def data():
 
 
 @pytest.mark.parametrize("changes", [{"train.device": "cpu"}, {"train.num_workers": 2}, {"train.log_every": 5},
-                                     {"train.eval_batch_size": 3}, {"train.checkpoint_every": 7}])
+                                     {"train.eval_batch_size": 3}, {"train.checkpoint_every": 7},
+                                     {"data.root": "/somewhere/else"}])
 def test_operational_settings_keep_the_key(changes):
     assert run_key(cfg_for(**changes)) == run_key(cfg_for())
     assert result_differences(cfg_for(**changes), cfg_for()) == []

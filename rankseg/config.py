@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rankseg.data.config import DataConfig
-from rankseg.models.multilabel_head import MultiLabelHeadKind
 
 # The architectures a config can build (rankseg.models.build reads this field; no registry).
 #   segmenter:   ViT + mask transformer decoder (the paper's reference architecture)
@@ -23,6 +22,10 @@ from rankseg.models.multilabel_head import MultiLabelHeadKind
 #   essnet:      ViT tokens → pixel embeddings, each pixel classified among its k nearest class embeddings
 #   mask2former: region classification (issue 7)
 Framework = Literal["segmenter", "deeplabv3", "upernet", "encnet", "essnet", "mask2former"]
+# The multi-label heads of paper Table 6e (rankseg.models.multilabel_head.MultiLabelHead).
+MultiLabelHeadKind = Literal["encoder", "decoder", "cross_attention", "gap_linear"]
+# The two realisations of the rank-adaptive temperature (rankseg.models.temperature.RankTemperature).
+TemperatureImpl = Literal["scale", "layernorm"]
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -43,7 +46,7 @@ class ModelConfig:
     multilabel: bool = True  # MT: the multi-label head and its loss
     label_selection: bool = True  # LS: classify pixels over the top-K classes only
     rank_adaptive: bool = True  # RA: one temperature per rank (else one shared)
-    temperature_impl: Literal["scale", "layernorm"] = "layernorm"
+    temperature_impl: TemperatureImpl = "layernorm"
     top_k: int = 50
     ml_head: MultiLabelHeadKind = "encoder"
     ml_pool: int | None = 8  # pixel tokens are pooled to ml_pool × ml_pool for the multi-label head

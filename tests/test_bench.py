@@ -74,8 +74,9 @@ def test_measure_head_in_a_child_process() -> None:
 
 
 def test_head_scaling_writes_csv_and_figure(tmp_path, capsys) -> None:
-    head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
-                       "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"), "--figures", str(tmp_path / "fig")])
+    assert head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
+                              "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"),
+                              "--figures", str(tmp_path / "fig")]) == 0
     df = pd.read_csv(tmp_path / "res" / "head_scaling.csv")
     required = ["device", "head", "n_classes", "k", "batch", "height", "width", "phase", "ms_median", "peak_mem_mb"]
     assert list(df.columns[:len(required)]) == required and "note" in df.columns

@@ -145,7 +145,7 @@ def nest_legacy_keys(child: str, names: tuple[str, ...]) -> Callable[..., None]:
     """A load_state_dict pre-hook for checkpoints saved before `child` held the submodules `names`: their keys
     ``<prefix><name>.…`` are read as ``<prefix><child>.<name>.…``."""
 
-    def hook(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    def hook(_module: nn.Module, state_dict: dict, prefix: str, *_args) -> None:
         for key in [k for k in state_dict if k.startswith(tuple(prefix + n + "." for n in names))]:
             state_dict[prefix + child + "." + key[len(prefix):]] = state_dict.pop(key)
 

@@ -97,7 +97,7 @@ def test_readme_is_generated_from_the_csvs():
     assert readme.gains_table("default") in text
 
 
-# --- notebook 12: Mask2Former + RankSeg (issue 7) -------------------------------------------------------------
+# --- notebook 12: Mask2Former + RankSeg -------------------------------------------------------------------------
 M2F_METHODS = ["Mask2Former", "+ RankSeg", "+ RankSeg + GT (train+eval)", "+ RankSeg + GT (eval)"]
 
 

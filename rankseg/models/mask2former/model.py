@@ -45,10 +45,6 @@ class MaskClassOutput:
 
     supports_sliding_window: ClassVar[bool] = False  # windows' query masks do not add up
 
-    @property
-    def num_columns(self) -> int:
-        return self.class_logits.shape[-1] - 1
-
     def to_class_ids(self, columns: Tensor) -> Tensor:
         """Class columns (B, ...) → full-vocabulary ids (B, ...)."""
         if self.class_ids is None:

@@ -81,8 +81,9 @@ class Selection:
 class RankSegClassifier(nn.Module):
     """Multi-label head → label selection → pixel scores with rank-adaptive temperature.
 
-    The caller owns the class embeddings (N, D) (they are its decoder's class queries) and passes them to
-    `rank`. Methods:
+    The caller owns the class embeddings (N, D) (they are its decoder's class queries, and staying there they
+    keep the parameter order that optimiser states and checkpoints were saved with) and passes them to `rank`.
+    Methods:
       * ``rank(tokens (B, P, D), grid (h, w), class_emb (N, D))`` → Ranking (ml_logits (B, N), tokens (B, N, D));
       * ``select(ranking, *, gt_classes=None, ranking_scores=None, top_k=None, threshold=None)`` → Selection:
         the top K by the head's scores, or by ``ranking_scores`` (B, N) (independent scheme), with the

@@ -58,5 +58,5 @@ summary.round(2)
 fig, axes = plt.subplots(1, len(variants.TEMPERATURE_IMPL), figsize=(11, 3.4), squeeze=False)
 for ax, (name, df) in zip(axes[0], temperatures.groupby("realisation", sort=False), strict=True):
     sns.lineplot(df, x="rank", y="temperature", marker="o", ax=ax)
-    ax.set(title=name, xlabel="rank position k", ylabel="learned temperature $")
+    ax.set(title=name, xlabel="rank position k", ylabel="learned temperature $T_k$")
 ctx.save_figure(fig, "06_fig7_temperatures")

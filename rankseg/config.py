@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from rankseg.data.config import BENCHMARK_NUM_CLASSES, DataConfig
-from rankseg.models.multilabel_head import MultiLabelHeadKind
 
 # The architectures a config can build (rankseg.models.build reads this field; no registry).
 #   segmenter:   ViT + mask transformer decoder (the paper's reference architecture)
@@ -23,8 +22,12 @@ from rankseg.models.multilabel_head import MultiLabelHeadKind
 #   upernet:     hierarchical transformer (Swin) or CNN, UPerNet decoder (PPM + FPN)
 #   encnet:      ViT tokens → EncNet context encoding module with SE-loss, pixels over all N classes
 #   essnet:      ViT tokens → pixel embeddings, each pixel classified among its k nearest class embeddings
-#   mask2former: region classification (issue 7)
+#   mask2former: region classification (rankseg.models.mask2former)
 Framework = Literal["segmenter", "deeplabv3", "upernet", "encnet", "essnet", "mask2former"]
+# The multi-label heads of paper Table 6e (rankseg.models.multilabel_head.MultiLabelHead).
+MultiLabelHeadKind = Literal["encoder", "decoder", "cross_attention", "gap_linear"]
+# The two realisations of the rank-adaptive temperature (rankseg.models.temperature.RankTemperature).
+TemperatureImpl = Literal["scale", "layernorm"]
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -45,7 +48,7 @@ class ModelConfig:
     multilabel: bool = True  # MT: the multi-label head and its loss
     label_selection: bool = True  # LS: classify pixels over the top-K classes only
     rank_adaptive: bool = True  # RA: one temperature per rank (else one shared)
-    temperature_impl: Literal["scale", "layernorm"] = "layernorm"
+    temperature_impl: TemperatureImpl = "layernorm"
     top_k: int = 50
     ml_head: MultiLabelHeadKind = "encoder"
     ml_pool: int | None = 8  # pixel tokens are pooled to ml_pool × ml_pool for the multi-label head
@@ -102,7 +105,6 @@ class TrainConfig:
     classifier_iterations: int = 0  # independent scheme: training steps of the separate classifier
 
 
-# --- Mask2Former (issue 7) -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mask2FormerConfig:
     """Region classification (model.framework = "mask2former"): sizes of the compact Mask2Former, its loss
@@ -128,7 +130,6 @@ class Mask2FormerConfig:
             raise ValueError(f"mask2former needs clip_frames, num_queries and dec_layers >= 1, got {self}")
         if self.hidden_dim % self.num_heads:
             raise ValueError(f"mask2former.hidden_dim={self.hidden_dim} must be a multiple of num_heads={self.num_heads}")
-# --- end Mask2Former --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    mask2former: Mask2FormerConfig = field(default_factory=Mask2FormerConfig)  # issue 7
+    mask2former: Mask2FormerConfig = field(default_factory=Mask2FormerConfig)
 
     def __post_init__(self) -> None:
         m, n = self.model, self.data.num_classes
@@ -347,7 +348,6 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
     raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")
 
 
-# --- Mask2Former (issue 7) -------------------------------------------------------------------------------
 def mask2former_profile(name: Literal["ci", "default"]) -> Config:
     """The compact Mask2Former's CPU profiles on EmojiScenes-150 (panoptic targets; RankSeg with K = N, as
     the official Mask2Former configs). `ci`: seconds; `default`: 800 steps of batch 8 at 64 px, about 6 minutes on
@@ -366,4 +366,3 @@ def mask2former_profile(name: Literal["ci", "default"]) -> Config:
                                "train.eval_every": 0, "train.log_every": 25, "train.eval_batch_size": 25,
                                "data.num_val": 200})
     raise ValueError(f"mask2former profiles: 'ci' or 'default', got {name!r}")
-# --- end Mask2Former --------------------------------------------------------------------------------------

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rankseg.constants import IGNORE_INDEX
-from rankseg.models.essnet import EmbeddingOutput
-from rankseg.models.output import SegOutput
+from rankseg.models.output import PixelOutput, pixel_cross_entropy
+
+__all__ = ["AsymmetricLoss", "Losses", "multilabel_criterion", "pixel_cross_entropy", "segmentation_losses"]
 
 
 class AsymmetricLoss(nn.Module):
@@ -46,24 +45,6 @@ def multilabel_criterion(*, kind: str, gamma_neg: float, gamma_pos: float, clip:
     raise ValueError(f"unknown multi-label loss {kind!r}; use 'asl' or 'bce'")
 
 
-def pixel_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
-    """Cross-entropy over (B, C, H, W) logits and (B, H, W) targets with IGNORE_INDEX pixels left out.
-
-    Averaged over the valid pixels; a batch with no valid pixel gives 0 (not NaN), so images whose
-    classes were all dropped by the selection, or that have no label at all, do not break training.
-    """
-    total = F.cross_entropy(logits, targets, ignore_index=IGNORE_INDEX, reduction="sum")
-    return total / (targets != IGNORE_INDEX).sum().clamp(min=1)
-
-
-def pixel_loss(out: SegOutput | EmbeddingOutput, labels: Tensor) -> Tensor:
-    """The pixel term of a model's output: cross-entropy over its C channels (labels remapped to the
-    selected classes), or ESSNet's loss over each pixel's k nearest classes."""
-    if isinstance(out, EmbeddingOutput):
-        return out.knn_loss(labels)
-    return pixel_cross_entropy(out.upsampled_logits(labels.shape[-2:]), out.targets(labels))
-
-
 @dataclass
 class Losses:
     """The weighted total and its parts (detached parts for logging)."""
@@ -73,10 +54,10 @@ class Losses:
     ml: Tensor | None
 
 
-def segmentation_losses(out: SegOutput | EmbeddingOutput, labels: Tensor, gt_classes: Tensor, *, seg_weight: float, ml_weight: float,
+def segmentation_losses(out: PixelOutput, labels: Tensor, gt_classes: Tensor, *, seg_weight: float, ml_weight: float,
                         ml_criterion: nn.Module | None) -> Losses:
     """Total loss for a batch: labels (B, H, W) in the full vocabulary, gt_classes (B, N) bool."""
-    seg = pixel_loss(out, labels)
+    seg = out.pixel_loss(labels)
     total = seg_weight * seg
     ml = None
     if out.ml_logits is not None and ml_criterion is not None and ml_weight > 0:

@@ -11,9 +11,8 @@ from torch.utils._pytree import tree_flatten
 from rankseg.bench import head_scaling
 from rankseg.bench.head import HeadCase, measure_head
 from rankseg.bench.runner import TimingPlan, run_isolated
-from rankseg.bench.settings import FeatureSetting, decoder_spec
+from rankseg.bench.settings import FeatureSetting, build_decoder
 from rankseg.bench.steps import infer_step, random_labels, train_step
-from rankseg.models.mask_transformer import MaskTransformer
 
 N_LARGE = 3001  # a size no other dimension of the tiny model has
 # 4×4 tokens of width 32, labels at 32×32: the (B, N, 4·D) MLP activations are an eighth of N×H×W
@@ -38,7 +37,7 @@ class LargestPerClassMap(TorchDispatchMode):
 def _steps(head: str, phase: str):
     torch.manual_seed(0)
     s = TINY
-    model = MaskTransformer(decoder_spec(head, s, N_LARGE, k=5))
+    model = build_decoder(head, s, N_LARGE, k=5)
     tokens = torch.randn(1, s.grid ** 2, s.d_model)
     labels = random_labels(1, s.label_size, N_LARGE, cell=4)
     forward = lambda: model(tokens, (s.grid, s.grid))  # noqa: E731
@@ -75,8 +74,9 @@ def test_measure_head_in_a_child_process() -> None:
 
 
 def test_head_scaling_writes_csv_and_figure(tmp_path, capsys) -> None:
-    head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
-                       "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"), "--figures", str(tmp_path / "fig")])
+    assert head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
+                              "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"),
+                              "--figures", str(tmp_path / "fig")]) == 0
     df = pd.read_csv(tmp_path / "res" / "head_scaling.csv")
     required = ["device", "head", "n_classes", "k", "batch", "height", "width", "phase", "ms_median", "peak_mem_mb"]
     assert list(df.columns[:len(required)]) == required and "note" in df.columns

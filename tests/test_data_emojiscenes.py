@@ -149,3 +149,13 @@ def test_dataloader_workers():
     loader = torch.utils.data.DataLoader(EmojiScenes(size=4, image_size=32), batch_size=2, num_workers=2)
     images, labels = next(iter(loader))
     assert images.shape == (2, 3, 32, 32) and labels.dtype == torch.int64
+
+
+def test_one_palette_for_previews_and_prediction_figures():
+    from rankseg.data import preview
+    from rankseg.experiments import plots
+
+    assert plots.colourise is preview.colourise  # notebook 01 paints a class the same in both figures
+    label = np.array([[0, 5], [-1, 5]])
+    rgb = preview.colourise(label, 10)
+    assert rgb.shape == (2, 2, 3) and (rgb[1, 0] == 0).all() and (rgb[0, 1] == rgb[1, 1]).all()

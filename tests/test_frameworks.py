@@ -133,7 +133,7 @@ def test_essnet_output_and_knn_loss():
     out = model(images)
     assert isinstance(out, EmbeddingOutput)
     assert out.pixel_embeddings.shape == (2, 16, 8, 8) and out.class_embeddings.shape == (N, 16)
-    loss = out.knn_loss(labels)
+    loss = out.pixel_loss(labels)
     # direct: for each labelled pixel, CE over the k nearest classes with the ground truth forced in
     emb = out.upsampled_embeddings((64, 64)).flatten(0, 1)
     t = labels.flatten()
@@ -148,7 +148,7 @@ def test_essnet_output_and_knn_loss():
     torch.testing.assert_close(loss, total / keep.sum(), atol=1e-4, rtol=1e-4)
     loss.backward()
     assert model.classifier.cls_emb.grad is not None
-    assert float(out.knn_loss(torch.full((2, 64, 64), IGNORE_INDEX)).detach()) == 0.0
+    assert float(out.pixel_loss(torch.full((2, 64, 64), IGNORE_INDEX)).detach()) == 0.0
     pred = out.predict((64, 64))
     nearest = (emb @ out.class_embeddings.t()).argmax(-1).view(2, 64, 64)
     assert torch.equal(pred, nearest)

@@ -70,7 +70,7 @@ def test_build_model_dispatch_and_surface():
     model = build_model(cfg_for())
     assert isinstance(model, Mask2Former)
     assert model.num_classes == N and model.size_divisor == 32 and model.ranks_labels
-    assert {id(p) for p in model.multilabel_parameters()} == {id(p) for p in model.ml_head.parameters()}
+    assert {id(p) for p in model.multilabel_parameters()} == {id(p) for p in model.rankseg.ml_head.parameters()}
     base = model_for("baseline")
     assert not base.ranks_labels and base.multilabel_parameters() == []
 

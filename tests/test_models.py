@@ -8,7 +8,8 @@ from rankseg.constants import IGNORE_INDEX
 from rankseg.models.build import build_segmenter
 from rankseg.models.label_selection import (gather_rows, present_classes, remap_to_selected, select_top_k,
                                             selected_is_valid)
-from rankseg.models.mask_transformer import DecoderSpec, MaskTransformer
+from rankseg.models.mask_transformer import MaskTransformer
+from rankseg.models.rankseg_classifier import RankSegOptions
 from rankseg.models.temperature import RankTemperature
 
 N = 150
@@ -149,7 +150,7 @@ def test_rank_temperature_modes():
 
 def test_k_larger_than_n_and_bad_inputs():
     with pytest.raises(ValueError, match="top_k must be in 1..150"):
-        MaskTransformer(DecoderSpec(num_classes=150, d_encoder=8, d_model=8, n_heads=2, top_k=151))
+        MaskTransformer(num_classes=150, d_encoder=8, d_model=8, n_heads=2, rankseg=RankSegOptions(top_k=151))
     with pytest.raises(ValueError, match="model.top_k=200 must be in 1..150"):
         small_cfg(**{"model.top_k": 200})
     with pytest.raises(ValueError, match="top-K must be in 1..N"):

@@ -13,9 +13,8 @@ import torch
 
 from rankseg.bench.memory import measure_peak
 from rankseg.bench.runner import TimingPlan, time_step
-from rankseg.bench.settings import SETTINGS, HeadName, Phase, Variant, decoder_spec
+from rankseg.bench.settings import SETTINGS, HeadName, Phase, Variant, build_decoder
 from rankseg.bench.steps import infer_step, random_labels, train_step
-from rankseg.models.mask_transformer import MaskTransformer
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def _build_step(case: HeadCase) -> Callable[[], Any]:
     device = torch.device(case.device)
     s = SETTINGS[case.setting]
     bf16 = case.variant.endswith("bf16")
-    model = MaskTransformer(decoder_spec(case.head, s, case.n_classes, case.k)).to(device)
+    model = build_decoder(case.head, s, case.n_classes, case.k).to(device)
     tokens = torch.randn(case.batch, s.grid ** 2, s.d_model, device=device)
     labels = random_labels(case.batch, s.label_size, case.n_classes).to(device)
     net = torch.compile(model) if case.variant.startswith("compile") else model

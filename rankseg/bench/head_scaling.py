@@ -130,23 +130,26 @@ def merge_csv(new: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse.Namespace]:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="rankseg-bench", description=__doc__.splitlines()[0])
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="auto: CUDA when available, else CPU (default: %(default)s)")
     p.add_argument("--settings", nargs="+", help="feature settings (cpu_tiny, vitb16_512, test)")
-    p.add_argument("--heads", nargs="+", choices=HEADS)
+    p.add_argument("--heads", nargs="+", choices=HEADS, help="decoder heads to time (default: all)")
     p.add_argument("--vocab", nargs="+", type=int, help="numbers of classes N")
-    p.add_argument("--variants", nargs="+", choices=["eager_fp32", "eager_bf16", "compile_fp32", "compile_bf16"])
-    p.add_argument("--batch", type=int)
+    p.add_argument("--variants", nargs="+", choices=["eager_fp32", "eager_bf16", "compile_fp32", "compile_bf16"],
+                   help="execution variants: eager or torch.compile, fp32 or bf16 autocast")
+    p.add_argument("--batch", type=int, help="images per step")
     p.add_argument("--e2e-sizes", nargs="*", help="end-to-end model sizes (vit_tiny_128, vit_b16_512); none skips")
-    p.add_argument("--e2e-vocab", nargs="+", type=int)
+    p.add_argument("--e2e-vocab", nargs="+", type=int, help="numbers of classes N of the end-to-end runs")
     p.add_argument("--cap-s", type=float, help="hard time limit per setting (s)")
     p.add_argument("--max-mem-gb", type=float, help="skip settings predicted to need more (CPU)")
-    p.add_argument("--repeats", type=int)
+    p.add_argument("--repeats", type=int, help="timed repetitions per setting")
     p.add_argument("--threads", type=int, help="CPU intra-op threads per setting (default 1; 0: torch's default)")
     p.add_argument("--report-only", action="store_true", help="only redraw the figure and tables from the CSVs")
-    p.add_argument("--results", type=Path, default=Path("results/benchmarks"))
-    p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"))
+    p.add_argument("--results", type=Path, default=Path("results/benchmarks"),
+                   help="folder of the CSVs and the markdown report (default: %(default)s)")
+    p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"),
+                   help="folder of the figure (default: %(default)s)")
     args = p.parse_args(argv)
     if args.device == "auto":
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -163,7 +166,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse
     return cfg, args
 
 
-def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
+def run(argv: Sequence[str] | None = None) -> pd.DataFrame:
+    """Runs (or with --report-only, reads) the head-scaling benchmark, draws its figure, writes and prints its
+    report; returns the head timings."""
     cfg, args = parse_args(argv)
     if args.report_only:
         heads = pd.read_csv(args.results / "head_scaling.csv")
@@ -183,5 +188,11 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     return heads
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `rankseg-bench` command: exit status 0 (a console script exits with what main returns)."""
+    run(argv)
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

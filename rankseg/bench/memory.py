@@ -36,16 +36,6 @@ def _malloc_trim() -> None:
         pass
 
 
-def cpu_peak_supported() -> bool:
-    """True where the peak RSS can be reset (Linux ≥ 4.0 with a writable clear_refs)."""
-    try:
-        _CLEAR_REFS.write_text("5")
-        _status_kib("VmHWM")
-        return True
-    except OSError:
-        return False
-
-
 @dataclass
 class PeakMemory:
     """Filled in when the `measure_peak` block exits: peak memory in MiB above the baseline at entry."""

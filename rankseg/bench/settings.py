@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rankseg.models.mask_transformer import DecoderSpec
+from rankseg.models.mask_transformer import MaskTransformer
+from rankseg.models.rankseg_classifier import RankSegOptions
 
 HeadName = Literal["segmenter", "rankseg", "rankseg_xattn"]
 Phase = Literal["infer", "train"]
@@ -51,14 +52,15 @@ def paper_ml_pool(num_classes: int) -> int | None:
     return 8 if num_classes <= 171 else None
 
 
-def decoder_spec(head: HeadName, setting: FeatureSetting, num_classes: int, k: int | None = None) -> DecoderSpec:
+def build_decoder(head: HeadName, setting: FeatureSetting, num_classes: int, k: int | None = None) -> MaskTransformer:
     """The decoder of one benchmarked head; k defaults to the paper's K (RankSeg heads only)."""
     common = dict(num_classes=num_classes, d_encoder=setting.d_model, d_model=setting.d_model,
                   n_heads=setting.n_heads, n_layers=2, drop_path_rate=0.0)
     if head == "segmenter":
-        return DecoderSpec(**common, multilabel=False, label_selection=False)
+        return MaskTransformer(**common, rankseg=RankSegOptions(multilabel=False, label_selection=False))
     pool = paper_ml_pool(num_classes)
     if pool is not None and pool > setting.grid:
         pool = None
-    return DecoderSpec(**common, multilabel=True, label_selection=True, top_k=k or paper_k(num_classes),
-                       ml_head="encoder" if head == "rankseg" else "cross_attention", ml_pool=pool)
+    options = RankSegOptions(multilabel=True, label_selection=True, top_k=k or paper_k(num_classes),
+                             ml_head="encoder" if head == "rankseg" else "cross_attention", ml_pool=pool)
+    return MaskTransformer(**common, rankseg=options)

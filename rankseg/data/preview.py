@@ -12,7 +12,10 @@ from rankseg.constants import IGNORE_INDEX
 
 
 def label_palette(num_classes: int, seed: int = 0) -> np.ndarray:
-    """(N + 1, 3) uint8 colours: a fixed random colour per class, black for IGNORE_INDEX (last row)."""
+    """(N + 1, 3) uint8 colours: a fixed random colour per class, black for IGNORE_INDEX (last row).
+
+    The package's one palette: data previews and prediction figures (rankseg.experiments.plots) paint a class
+    alike."""
     rng = np.random.default_rng(seed)
     palette = rng.integers(40, 256, (num_classes + 1, 3)).astype(np.uint8)
     palette[-1] = 0

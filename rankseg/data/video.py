@@ -16,9 +16,9 @@ from torch.utils.data import Dataset
 
 from rankseg.constants import IGNORE_INDEX
 from rankseg.data.emojiscenes import SPLIT_IDS, Split
+from rankseg.data.labels import present_classes
 from rankseg.data.scene import render_scene
 from rankseg.data.vocabulary import build_vocabulary
-from rankseg.models.label_selection import present_classes
 
 
 def clip_classes(labels: Tensor, num_classes: int) -> Tensor:

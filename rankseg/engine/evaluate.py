@@ -72,7 +72,7 @@ def _forward_slide(model: nn.Module, images: Tensor, kwargs: dict, crop: int, st
     acc = count = out = None
     for (r, c), x in zip(windows, crops, strict=True):
         out = model(x, **kwargs)
-        if not isinstance(out, SegOutput):
+        if not out.supports_sliding_window:
             raise ValueError(f"sliding-window evaluation averages class logits; this model's {type(out).__name__} "
                              "has none: use whole-image evaluation (train.eval_mode='whole')")
         hh, ww = min(crop, h - r), min(crop, w - c)

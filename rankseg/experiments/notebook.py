@@ -96,7 +96,7 @@ class Context:
         """The learned rank-adaptive temperature of each rank position (paper Fig. 7), cached."""
         def compute() -> list[float]:
             model, _ = self.load_model(record)
-            return model.decoder.temperature.temperatures().cpu().tolist()
+            return model.decoder.rankseg.temperature.temperatures().cpu().tolist()
 
         return self.derived(record, "temperatures", compute)
 

@@ -31,10 +31,6 @@ TABLE1 = {
 HEAD_CHOICE = {"gap_linear": 43.2, "decoder": 44.1, "encoder": 44.9}
 HEAD_CHOICE_BASELINE = 41.9
 
-# Table 6(c),(d): the configs' K and loss weight (probably the best values; the table values are not available).
-BEST_K = {"COCO-Stuff": 50, "COCO+LVIS": 100}
-BEST_ML_WEIGHT = {"COCO-Stuff": 10}
-
 # Table 8 (official release, R-README / R-SEG): mIoU (baseline, + RankSeg); ADE20K and COCO-Stuff-10K
 # multi-scale, COCO+LVIS single-scale. BEiT-L is not reproduced here (no BEiT-L UPerNet in this package).
 FRAMEWORKS = {
@@ -64,5 +60,3 @@ MASK2FORMER: dict[tuple[str, str], tuple[str, float, float]] = {
     # the official VSPW oracle uses the ground truth at training and test time; ours is evaluation-only here
     ("video semantic", "+ RankSeg + GT (eval)"): ("VSPW R101 + GT (official: train+eval), mIoU vs R101 45.9", 62.3, 16.4),
 }
-
-SOURCE = "paper text / official release (shared/paper_reference.md)"

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from rankseg.constants import IGNORE_INDEX
+from rankseg.data.preview import colourise
 from rankseg.engine.data import to_float_images
 
 
@@ -43,18 +44,6 @@ def predict_samples(model: nn.Module, dataset, indices, *, ranker: nn.Module | N
     return samples
 
 
-def label_colours(num_classes: int, seed: int = 3) -> np.ndarray:
-    """(N + 1, 3) uint8: a fixed random colour per class, black for ignore (last row)."""
-    rng = np.random.default_rng(seed)
-    colours = rng.integers(40, 256, (num_classes + 1, 3)).astype(np.uint8)
-    colours[-1] = 0
-    return colours
-
-
-def colourise(label: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    return colours[np.where(label == IGNORE_INDEX, len(colours) - 1, label)]
-
-
 def plot_topk_scores(sample: Sample, class_names: list[str], *, k: int = 20, ax: plt.Axes | None = None) -> plt.Axes:
     """The paper's Figure 1: the top-k categories of one image sorted by confidence, true/false positives."""
     gt = set(np.unique(sample.label[sample.label != IGNORE_INDEX]).tolist())
@@ -74,12 +63,12 @@ def plot_predictions(rows: dict[str, list[Sample]], class_names: list[str], *, m
     """A grid: image, ground truth, then one column per model; titles list the classes each shows."""
     names = list(rows)
     n = len(rows[names[0]])
-    colours = label_colours(len(class_names))
+    n_classes = len(class_names)
     fig, axes = plt.subplots(n, 2 + len(names), figsize=(2.4 * (2 + len(names)), 2.5 * n), squeeze=False)
     for i in range(n):
         first = rows[names[0]][i]
-        panels = [("image", first.image, None), ("ground truth", colourise(first.label, colours), first.label)]
-        panels += [(name, colourise(rows[name][i].pred, colours), rows[name][i].pred) for name in names]
+        panels = [("image", first.image, None), ("ground truth", colourise(first.label, n_classes), first.label)]
+        panels += [(name, colourise(rows[name][i].pred, n_classes), rows[name][i].pred) for name in names]
         for ax, (title, img, lbl) in zip(axes[i], panels, strict=True):
             ax.imshow(img, interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])

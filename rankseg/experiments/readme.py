@@ -46,7 +46,7 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     "mask2former": ("12_mask2former", ["task", "method", "metric", "ours", "gain vs Mask2Former", "sq", "rq",
                                       "pq_th", "pq_st", "params_M", "gflops_per_frame", "train_seconds",
                                       "paper setting", "paper value", "paper gain"],
-                    "Mask2Former + RankSeg (the paper's Mask2Former table)"),  # issue 7
+                    "Mask2Former + RankSeg (the paper's Mask2Former table)"),
 }
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 

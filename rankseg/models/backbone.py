@@ -8,6 +8,7 @@ import timm
 import torch
 from torch import Tensor, nn
 
+from rankseg.config import Config
 from rankseg.models.pretrained import resolve_pretrained_path
 
 _HOW_TO_PROVIDE = (
@@ -65,3 +66,12 @@ class ViTEncoder(nn.Module):
             raise ValueError(f"image size {h}×{w} is not a multiple of the patch size {self.patch_size}")
         tokens = self.vit.forward_features((images - self.mean) / self.std)
         return tokens[:, self.vit.num_prefix_tokens:], (h // self.patch_size, w // self.patch_size)
+
+
+def build_vit_encoder(cfg: Config) -> ViTEncoder:
+    """The ViT `cfg.model` names (Segmenter's encoder, and the backbone of EncNet and ESSNet)."""
+    m = cfg.model
+    kwargs = {} if m.backbone_depth is None else {"depth": m.backbone_depth}
+    return ViTEncoder(name=m.backbone, image_size=cfg.data.image_size, patch_size=m.patch_size,
+                      drop_path_rate=m.drop_path_rate, pretrained=m.pretrained, pretrained_path=m.pretrained_path,
+                      **kwargs)

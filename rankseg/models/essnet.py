@@ -13,6 +13,7 @@ chunk × N (the method's own cost; RankSeg never compares pixels with unselected
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +27,7 @@ _CHUNK = 65_536  # pixels compared with the N class embeddings at once
 
 @dataclass
 class EmbeddingOutput:
-    """ESSNet's output: per-pixel embeddings and the class embeddings, both L2-normalised.
+    """ESSNet's output (a PixelOutput): per-pixel embeddings and the class embeddings, both L2-normalised.
 
     Attributes:
         pixel_embeddings: (B, E, h, w) at feature resolution.
@@ -43,6 +44,8 @@ class EmbeddingOutput:
     class_ids: Tensor | None = None
     valid: Tensor | None = None
 
+    supports_sliding_window: ClassVar[bool] = False  # no class logits to average over windows
+
     def upsampled_embeddings(self, size: tuple[int, int]) -> Tensor:
         """(B, H·W, E) normalised embeddings at label resolution."""
         x = F.interpolate(self.pixel_embeddings.float(), size=size, mode="bilinear", align_corners=False)
@@ -55,7 +58,7 @@ class EmbeddingOutput:
         pred = torch.cat([(chunk @ cls.t()).argmax(-1) for chunk in emb.flatten(0, 1).split(_CHUNK)])
         return pred.view(emb.shape[0], *size)
 
-    def knn_loss(self, labels: Tensor) -> Tensor:
+    def pixel_loss(self, labels: Tensor) -> Tensor:
         """Cross-entropy over each labelled pixel's k nearest classes; labels (B, H, W), IGNORE_INDEX left out.
         0 (not NaN) when no pixel is labelled."""
         emb = self.upsampled_embeddings(tuple(labels.shape[-2:])).flatten(0, 1)
@@ -91,6 +94,11 @@ class ESSNetClassifier(nn.Module):
         self.cls_emb = nn.Parameter(torch.empty(num_classes, dim))
         trunc_normal_(self.cls_emb, std=0.02)
         self.log_scale = nn.Parameter(torch.tensor(10.0).log())
+
+    ranks_labels = False  # its selection is per pixel, by nearest neighbours
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        return []
 
     def forward(self, x: Tensor, *, image_logits: Tensor | None = None, gt_classes: Tensor | None = None,
                 ranking_scores: Tensor | None = None, top_k: int | None = None,

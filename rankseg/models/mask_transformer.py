@@ -1,114 +1,70 @@
-"""Segmenter's mask transformer decoder, with RankSeg's multi-label branch, label selection and
-rank-adaptive temperature as switches (paper Table 1: baseline, +MT, +MT+LS, +MT+LS+RA)."""
+"""Segmenter's mask transformer decoder, with RankSeg's classifier (multi-label head, label selection,
+rank-adaptive temperature) switched by RankSegOptions (paper Table 1: baseline, +MT, +MT+LS, +MT+LS+RA)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
-import torch.nn.functional as F
-from einops import rearrange
 from timm.layers import trunc_normal_
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
-from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
-from rankseg.models.multilabel_head import MultiLabelHead, MultiLabelHeadKind
 from rankseg.models.output import SegOutput
-from rankseg.models.temperature import RankTemperature
-
-
-@dataclass(frozen=True)
-class DecoderSpec:
-    """Everything the decoder needs to be built; `rankseg.models.build` fills it from the config."""
-
-    num_classes: int
-    d_encoder: int
-    d_model: int = 192
-    n_heads: int = 3
-    n_layers: int = 2
-    mlp_ratio: float = 4.0
-    drop_path_rate: float = 0.0
-    multilabel: bool = True
-    label_selection: bool = True
-    top_k: int = 50
-    rank_adaptive: bool = True
-    temperature_impl: Literal["scale", "layernorm"] = "layernorm"
-    ml_head: MultiLabelHeadKind = "encoder"
-    ml_pool: int | None = 8
-    ml_depth: int = 1
+from rankseg.models.rankseg_classifier import RankSegClassifier, RankSegOptions, nest_legacy_keys
 
 
 class MaskTransformer(nn.Module):
     """Pixel decoder over class embeddings (Segmenter), optionally ranked and selected (RankSeg).
+
+    The class embeddings are ranked and selected before the decoder blocks, so the blocks attend over the
+    patches and the K selected classes only; the pixels are scored after them.
 
     forward(tokens (B, P, D_enc), grid (h, w)) → SegOutput with
       * pixel_logits (B, N, h, w) for the baseline and +MT, or (B, K, h, w) with label selection;
       * class_ids (B, K) of the selected classes in rank order (label selection only);
       * ml_logits (B, N) from the multi-label head (+MT and above).
 
-    Keyword arguments of forward:
+    Keyword arguments of forward (see RankSegClassifier.select):
       * ``gt_classes`` (B, N) bool: oracle mode, the ground-truth label set replaces the prediction;
       * ``ranking_scores`` (B, N): an external ranking (the independent scheme's classifier);
       * ``top_k``: evaluate with another K than the trained one (K = N sorts without dropping);
       * ``threshold``: dynamic K, keep the selected classes whose probability exceeds it.
     """
 
-    def __init__(self, spec: DecoderSpec) -> None:
+    def __init__(self, *, num_classes: int, d_encoder: int, d_model: int = 192, n_heads: int = 3, n_layers: int = 2,
+                 mlp_ratio: float = 4.0, drop_path_rate: float = 0.0, rankseg: RankSegOptions) -> None:
         super().__init__()
-        s = self.spec = spec
-        if s.label_selection and not 0 < s.top_k <= s.num_classes:
-            raise ValueError(f"top_k must be in 1..{s.num_classes} (the number of classes), got {s.top_k}")
-        self.num_classes = s.num_classes
-        self.proj_dec = nn.Linear(s.d_encoder, s.d_model)
-        self.cls_emb = nn.Parameter(torch.empty(s.num_classes, s.d_model))
-        dpr = torch.linspace(0, s.drop_path_rate, s.n_layers).tolist()
+        self.num_classes = num_classes
+        self.proj_dec = nn.Linear(d_encoder, d_model)
+        self.cls_emb = nn.Parameter(torch.empty(num_classes, d_model))
+        dpr = torch.linspace(0, drop_path_rate, n_layers).tolist()
         self.blocks = nn.ModuleList(
-            [Block(s.d_model, s.n_heads, s.mlp_ratio, qkv_bias=True, drop_path=p) for p in dpr])
-        self.decoder_norm = nn.LayerNorm(s.d_model)
-        scale = s.d_model ** -0.5
-        self.proj_patch = nn.Parameter(scale * torch.randn(s.d_model, s.d_model))
-        self.proj_classes = nn.Parameter(scale * torch.randn(s.d_model, s.d_model))
-        self.ml_head = MultiLabelHead(kind=s.ml_head, num_classes=s.num_classes, dim=s.d_model, num_heads=s.n_heads,
-                                      mlp_ratio=s.mlp_ratio, pool_size=s.ml_pool, depth=s.ml_depth) \
-            if s.multilabel else None
-        if s.label_selection:
-            self.temperature = RankTemperature(k=s.top_k, per_rank=s.rank_adaptive, impl=s.temperature_impl)
-        else:
-            self.mask_norm = nn.LayerNorm(s.num_classes)  # Segmenter's normalisation over all N classes
+            [Block(d_model, n_heads, mlp_ratio, qkv_bias=True, drop_path=p) for p in dpr])
+        self.decoder_norm = nn.LayerNorm(d_model)
+        scale = d_model ** -0.5
+        self.proj_patch = nn.Parameter(scale * torch.randn(d_model, d_model))
+        self.proj_classes = nn.Parameter(scale * torch.randn(d_model, d_model))
+        self.rankseg = RankSegClassifier(num_classes=num_classes, dim=d_model, num_heads=n_heads, mlp_ratio=mlp_ratio,
+                                         options=rankseg)
         trunc_normal_(self.cls_emb, std=0.02)
         self.apply(_init_weights)
+        # checkpoints from before the classifier was one module keep loading
+        self.register_load_state_dict_pre_hook(nest_legacy_keys("rankseg", ("ml_head", "temperature", "mask_norm")))
 
     def forward(self, tokens: Tensor, grid: tuple[int, int], *, gt_classes: Tensor | None = None,
                 ranking_scores: Tensor | None = None, top_k: int | None = None,
                 threshold: float | None = None) -> SegOutput:
         x = self.proj_dec(tokens)
-        b = x.shape[0]
-        ml_logits, cls = None, self.cls_emb.unsqueeze(0).expand(b, -1, -1)
-        if self.ml_head is not None:
-            ml_logits, cls = self.ml_head(x, grid, self.cls_emb)
-
-        class_ids = valid = None
-        if self.spec.label_selection:
-            ranking = ranking_scores if ranking_scores is not None else ml_logits
-            class_ids, valid = select_labels(ranking, self.spec.top_k if top_k is None else top_k, gt_classes=gt_classes,
-                                             threshold=threshold)
-            cls = gather_rows(cls, class_ids)
-        elif gt_classes is not None:
-            valid = oracle_valid_all(gt_classes)
-
+        ranking = self.rankseg.rank(x, grid, self.cls_emb)
+        selection = self.rankseg.select(ranking, gt_classes=gt_classes, ranking_scores=ranking_scores, top_k=top_k,
+                                        threshold=threshold)
         n_patch = x.shape[1]
-        x = torch.cat([x, cls], dim=1)
+        x = torch.cat([x, selection.class_tokens], dim=1)
         for blk in self.blocks:
             x = blk(x)
         x = self.decoder_norm(x)
-        patches = F.normalize(x[:, :n_patch] @ self.proj_patch, dim=-1)
-        classes = F.normalize(x[:, n_patch:] @ self.proj_classes, dim=-1)
-        scores = patches @ classes.transpose(1, 2)  # (B, P, C): cosine similarity
-        scores = self.temperature(scores) if self.spec.label_selection else self.mask_norm(scores)
-        logits = rearrange(scores, "b (h w) c -> b c h w", h=grid[0], w=grid[1])
-        return SegOutput(pixel_logits=logits, class_ids=class_ids, ml_logits=ml_logits, valid=valid)
+        logits = self.rankseg.score(x[:, :n_patch] @ self.proj_patch, x[:, n_patch:] @ self.proj_classes, grid)
+        return SegOutput(pixel_logits=logits, class_ids=selection.class_ids, ml_logits=ranking.ml_logits,
+                         valid=selection.valid)
 
 
 def _init_weights(m: nn.Module) -> None:

@@ -7,8 +7,6 @@ head has looked at the image, which the joint scheme selects from and passes to 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 from einops import rearrange
@@ -16,7 +14,7 @@ from timm.layers import DropPath, Mlp, trunc_normal_
 from timm.models.vision_transformer import Block
 from torch import Tensor, nn
 
-MultiLabelHeadKind = Literal["encoder", "decoder", "cross_attention", "gap_linear"]
+from rankseg.config import MultiLabelHeadKind
 
 
 class GroupLinear(nn.Module):

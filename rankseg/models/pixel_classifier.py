@@ -1,6 +1,6 @@
 """Pixel classifiers for the pixel-classification frameworks (DeepLabv3, UPerNet, EncNet): the plain
-1×1-conv classifier over all N classes, and RankSeg's (multi-label head, label selection, rank-adaptive
-temperature) — the part of the paper that plugs into any framework.
+1×1-conv classifier over all N classes, and RankSeg's (rankseg_classifier.py: multi-label head, label selection,
+rank-adaptive temperature) — the part of the paper that plugs into any framework.
 
 Both take decoder features (B, C, h, w) and return a SegOutput.
 """
@@ -8,15 +8,13 @@ Both take decoder features (B, C, h, w) and return a SegOutput.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from einops import rearrange
 from timm.layers import trunc_normal_
 from torch import Tensor, nn
 
-from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
-from rankseg.models.multilabel_head import MultiLabelHead, MultiLabelHeadKind
+from rankseg.models.label_selection import oracle_valid_all
 from rankseg.models.output import SegOutput
-from rankseg.models.temperature import RankTemperature
+from rankseg.models.rankseg_classifier import RankSegClassifier, RankSegOptions, nest_legacy_keys
 
 
 class LinearClassifier(nn.Module):
@@ -31,6 +29,12 @@ class LinearClassifier(nn.Module):
         self.dropout = nn.Dropout2d(dropout)
         self.conv_seg = nn.Conv2d(in_channels, num_classes, 1)
 
+    ranks_labels = False
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        """None of its own: EncNet's SE branch is part of its decoder."""
+        return []
+
     def forward(self, x: Tensor, *, image_logits: Tensor | None = None, gt_classes: Tensor | None = None,
                 ranking_scores: Tensor | None = None, top_k: int | None = None,
                 threshold: float | None = None) -> SegOutput:
@@ -41,14 +45,12 @@ class LinearClassifier(nn.Module):
         return SegOutput(pixel_logits=self.conv_seg(self.dropout(x)), ml_logits=image_logits, valid=valid)
 
 
-class RankSegClassifier(nn.Module):
-    """RankSeg on a pixel-classification framework.
+class RankSegPixelClassifier(nn.Module):
+    """RankSeg on a pixel-classification framework: a 1×1 conv projects the decoder features to `dim`, then
+    RankSegClassifier ranks the N class embeddings, selects the top K per image and scores each pixel over them.
 
-    The decoder features are projected to `dim`; the multi-label head (by default one transformer encoder
-    layer over the pooled features and all N class embeddings, the official DeepLabv3 setting: width 512,
-    8 heads, feed-forward 2048, 16×16 pooled grid) scores the N classes; the top-K class tokens are selected
-    per image; each pixel is classified by the cosine similarity of its feature with the K selected class
-    tokens, scaled by one learnable temperature per rank.
+    The official DeepLabv3 setting of the multi-label head is one transformer encoder layer over the pooled
+    features and all N class embeddings: width 512, 8 heads, feed-forward 2048, 16×16 pooled grid.
 
     Input features (B, C, h, w). Output SegOutput with pixel_logits (B, K, h, w), class_ids (B, K),
     ml_logits (B, N); without label selection (the +MT row) pixel_logits (B, N, h, w) and class_ids None.
@@ -56,40 +58,33 @@ class RankSegClassifier(nn.Module):
     """
 
     def __init__(self, *, in_channels: int, num_classes: int, dim: int, num_heads: int, mlp_ratio: float = 4.0,
-                 multilabel: bool = True, label_selection: bool = True, top_k: int = 50, rank_adaptive: bool = True,
-                 temperature_impl: str = "layernorm", ml_head: MultiLabelHeadKind = "encoder",
-                 ml_pool: int | None = 16, ml_depth: int = 1) -> None:
+                 rankseg: RankSegOptions) -> None:
         super().__init__()
-        if label_selection and not 0 < top_k <= num_classes:
-            raise ValueError(f"top_k must be in 1..{num_classes} (the number of classes), got {top_k}")
-        self.num_classes, self.top_k, self.label_selection = num_classes, top_k, label_selection
+        self.num_classes = num_classes
         self.proj = nn.Conv2d(in_channels, dim, 1)
         self.cls_emb = nn.Parameter(torch.empty(num_classes, dim))
         trunc_normal_(self.cls_emb, std=0.02)
-        self.ml_head = MultiLabelHead(kind=ml_head, num_classes=num_classes, dim=dim, num_heads=num_heads,
-                                      mlp_ratio=mlp_ratio, pool_size=ml_pool, depth=ml_depth) if multilabel else None
-        if label_selection:
-            self.temperature = RankTemperature(k=top_k, per_rank=rank_adaptive, impl=temperature_impl)
-        else:
-            self.mask_norm = nn.LayerNorm(num_classes)
+        self.rankseg = RankSegClassifier(num_classes=num_classes, dim=dim, num_heads=num_heads, mlp_ratio=mlp_ratio,
+                                         options=rankseg)
+        # checkpoints from before the classifier was one module keep loading
+        self.register_load_state_dict_pre_hook(nest_legacy_keys("rankseg", ("ml_head", "temperature", "mask_norm")))
+
+    @property
+    def ranks_labels(self) -> bool:
+        return self.rankseg.ranks_labels
+
+    def multilabel_parameters(self) -> list[nn.Parameter]:
+        return [] if self.rankseg.ml_head is None else list(self.rankseg.ml_head.parameters())
 
     def forward(self, x: Tensor, *, image_logits: Tensor | None = None, gt_classes: Tensor | None = None,
                 ranking_scores: Tensor | None = None, top_k: int | None = None,
                 threshold: float | None = None) -> SegOutput:
         x = self.proj(x)
-        b, _, h, w = x.shape
+        grid = tuple(x.shape[-2:])
         tokens = rearrange(x, "b d h w -> b (h w) d")
-        ml_logits, cls = None, self.cls_emb.unsqueeze(0).expand(b, -1, -1)
-        if self.ml_head is not None:
-            ml_logits, cls = self.ml_head(tokens, (h, w), self.cls_emb)
-        class_ids = valid = None
-        if self.label_selection:
-            ranking = ranking_scores if ranking_scores is not None else ml_logits
-            class_ids, valid = select_labels(ranking, self.top_k if top_k is None else top_k, gt_classes=gt_classes, threshold=threshold)
-            cls = gather_rows(cls, class_ids)
-        elif gt_classes is not None:
-            valid = oracle_valid_all(gt_classes)
-        scores = F.normalize(tokens, dim=-1) @ F.normalize(cls, dim=-1).transpose(1, 2)  # (B, P, C) cosine
-        scores = self.temperature(scores) if self.label_selection else self.mask_norm(scores)
-        logits = rearrange(scores, "b (h w) c -> b c h w", h=h, w=w)
-        return SegOutput(pixel_logits=logits, class_ids=class_ids, ml_logits=ml_logits, valid=valid)
+        ranking = self.rankseg.rank(tokens, grid, self.cls_emb)
+        selection = self.rankseg.select(ranking, gt_classes=gt_classes, ranking_scores=ranking_scores, top_k=top_k,
+                                        threshold=threshold)
+        logits = self.rankseg.score(tokens, selection.class_tokens, grid)
+        return SegOutput(pixel_logits=logits, class_ids=selection.class_ids, ml_logits=ranking.ml_logits,
+                         valid=selection.valid)

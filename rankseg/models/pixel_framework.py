@@ -1,7 +1,7 @@
 """Pixel-classification frameworks as backbone → decoder → pixel classifier, with RankSeg as a classifier.
 
-    DeepLabv3   = TimmFeatures (CNN, output stride 8) → ASPPDecoder → LinearClassifier | RankSegClassifier
-    UPerNet     = TimmFeatures (Swin or CNN, 4 stages) → UPerDecoder → LinearClassifier | RankSegClassifier
+    DeepLabv3   = TimmFeatures (CNN, output stride 8) → ASPPDecoder → LinearClassifier | RankSegPixelClassifier
+    UPerNet     = TimmFeatures (Swin or CNN, 4 stages) → UPerDecoder → LinearClassifier | RankSegPixelClassifier
     EncNet      = ViTFeatureMap → EncHead (context encoding + SE branch) → LinearClassifier over N
     ESSNet      = ViTFeatureMap → ConvNeck → ESSNetClassifier (k nearest class embeddings per pixel)
 """
@@ -11,13 +11,15 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from rankseg.config import Config
-from rankseg.models.build import build_vit_encoder
+from rankseg.models.backbone import build_vit_encoder
 from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
 from rankseg.models.encnet import EncHead
 from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
 from rankseg.models.feature_encoder import TimmFeatures, ViTFeatureMap, build_timm_features
 from rankseg.models.output import SegOutput
-from rankseg.models.pixel_classifier import LinearClassifier, RankSegClassifier
+from rankseg.models.pixel_classifier import LinearClassifier, RankSegPixelClassifier
+from rankseg.models.rankseg_classifier import RankSegOptions
+
 
 class PixelSegmenter(nn.Module):
     """backbone → decoder → pixel classifier.
@@ -26,7 +28,8 @@ class PixelSegmenter(nn.Module):
     at the decoder's resolution (1/8 for DeepLabv3 and the ViT frameworks, 1/4 for UPerNet).
     """
 
-    def __init__(self, *, encoder: nn.Module, decoder: nn.Module, classifier: nn.Module, num_classes: int) -> None:
+    def __init__(self, *, encoder: nn.Module, decoder: nn.Module,
+                 classifier: LinearClassifier | RankSegPixelClassifier | ESSNetClassifier, num_classes: int) -> None:
         super().__init__()
         self.encoder, self.decoder, self.classifier = encoder, decoder, classifier
         self.num_classes = num_classes
@@ -37,12 +40,10 @@ class PixelSegmenter(nn.Module):
 
     @property
     def ranks_labels(self) -> bool:
-        c = self.classifier
-        return isinstance(c, RankSegClassifier) and c.label_selection and c.ml_head is not None
+        return self.classifier.ranks_labels
 
     def multilabel_parameters(self) -> list[nn.Parameter]:
-        head = getattr(self.classifier, "ml_head", None)
-        return [] if head is None else list(head.parameters())
+        return self.classifier.multilabel_parameters()
 
     def forward(self, images: Tensor, **kwargs) -> SegOutput | EmbeddingOutput:
         features, image_logits = self.decoder(self.encoder(images))
@@ -84,11 +85,8 @@ def build_pixel_framework(cfg: Config) -> PixelSegmenter:
     if m.framework == "essnet":
         classifier = ESSNetClassifier(in_channels=m.d_model, num_classes=n, dim=m.essnet_dim, k=m.essnet_k or m.top_k)
     elif m.multilabel or m.label_selection:
-        classifier = RankSegClassifier(
-            in_channels=m.d_model, num_classes=n, dim=m.d_model, num_heads=m.n_heads, mlp_ratio=m.mlp_ratio,
-            multilabel=m.multilabel and m.scheme == "joint", label_selection=m.label_selection, top_k=m.top_k,
-            rank_adaptive=m.rank_adaptive, temperature_impl=m.temperature_impl, ml_head=m.ml_head,
-            ml_pool=m.ml_pool, ml_depth=m.ml_depth)
+        classifier = RankSegPixelClassifier(in_channels=m.d_model, num_classes=n, dim=m.d_model, num_heads=m.n_heads,
+                                            mlp_ratio=m.mlp_ratio, rankseg=RankSegOptions.from_config(m))
     else:
         classifier = LinearClassifier(in_channels=m.d_model, num_classes=n)
     return PixelSegmenter(encoder=encoder, decoder=decoder, classifier=classifier, num_classes=n)

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from torch import Tensor, nn
 
-from rankseg.models.output import SegOutput
+from rankseg.models.output import ModelOutput
 
 
 class SegmentationModel(Protocol):
@@ -14,8 +14,7 @@ class SegmentationModel(Protocol):
     region-classification models: the engine trains and evaluates any of them through it.
 
     forward(images (B, 3, H, W) in [0, 1], *, gt_classes=None, ranking_scores=None, top_k=None,
-    threshold=None) → SegOutput (or an output with the same `predict(size)` / `ml_logits` / `class_ids` /
-    `valid` attributes).
+    threshold=None) → a ModelOutput (SegOutput, ESSNet's EmbeddingOutput, Mask2Former's MaskClassOutput).
     """
 
     num_classes: int
@@ -31,4 +30,4 @@ class SegmentationModel(Protocol):
     def multilabel_parameters(self) -> list[nn.Parameter]:
         """Parameters of the multi-label head (they may get their own learning rate and weight decay)."""
 
-    def __call__(self, images: Tensor, **kwargs) -> SegOutput: ...
+    def __call__(self, images: Tensor, **kwargs) -> ModelOutput: ...

@@ -36,9 +36,9 @@ class Segmenter(nn.Module):
     @property
     def ranks_labels(self) -> bool:
         """True when the model selects labels by its own multi-label ranking (sliding windows then share one)."""
-        return self.decoder.spec.label_selection and self.decoder.ml_head is not None
+        return self.decoder.rankseg.ranks_labels
 
     def multilabel_parameters(self) -> list[nn.Parameter]:
         """Parameters of the multi-label head (they may get their own learning rate)."""
-        head = self.decoder.ml_head
+        head = self.decoder.rankseg.ml_head
         return [] if head is None else list(head.parameters())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from rankseg.config import TemperatureImpl
 
 
 class RankTemperature(nn.Module):
@@ -22,7 +22,7 @@ class RankTemperature(nn.Module):
     Input (B, P, K) scalar products of P pixels with the K selected classes; output the same shape.
     """
 
-    def __init__(self, *, k: int, per_rank: bool = True, impl: Literal["scale", "layernorm"] = "layernorm",
+    def __init__(self, *, k: int, per_rank: bool = True, impl: TemperatureImpl = "layernorm",
                  init_scale: float = 10.0) -> None:
         super().__init__()
         self.k, self.per_rank, self.impl = k, per_rank, impl

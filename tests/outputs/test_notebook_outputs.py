@@ -101,7 +101,7 @@ def test_documents_are_generated_from_the_csvs():
     assert "| nan" not in results and "nan |" not in results
 
 
-# --- notebook 12: Mask2Former + RankSeg (issue 7) -------------------------------------------------------------
+# --- notebook 12: Mask2Former + RankSeg -------------------------------------------------------------------------
 M2F_METHODS = ["Mask2Former", "+ RankSeg", "+ RankSeg + GT (train+eval)", "+ RankSeg + GT (eval)"]
 
 

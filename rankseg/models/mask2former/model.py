@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
 
-from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
 from rankseg.models.feature_encoder import TimmFeatures
+from rankseg.models.label_selection import oracle_valid_all
 from rankseg.models.mask2former.classifier import RankedQueryClassifier
+from rankseg.models.mask2former.inference import semantic_inference
 from rankseg.models.mask2former.pixel_decoder import FPNPixelDecoder
 from rankseg.models.mask2former.transformer_decoder import MaskedTransformerDecoder
-from rankseg.models.multilabel_head import MultiLabelHead
+from rankseg.models.rankseg_classifier import RankSegClassifier, RankSegOptions, Ranking, nest_legacy_keys
 
 # Class logit of a class the oracle rules out (finite, so the matcher's costs and the loss stay finite).
 MASKED_LOGIT = -1e4
@@ -20,7 +22,8 @@ MASKED_LOGIT = -1e4
 
 @dataclass
 class MaskClassOutput:
-    """What the Mask2Former returns, in training and evaluation alike.
+    """What the Mask2Former returns, in training and evaluation alike (a ModelOutput; its loss is the set
+    criterion's, not a pixel loss).
 
     Attributes:
         class_logits: (B, Q, C + 1) query class scores; C = K when labels are selected (column k is the class
@@ -40,9 +43,7 @@ class MaskClassOutput:
     ml_logits: Tensor | None = None
     valid: Tensor | None = None
 
-    @property
-    def num_columns(self) -> int:
-        return self.class_logits.shape[-1] - 1
+    supports_sliding_window: ClassVar[bool] = False  # windows' query masks do not add up
 
     def to_class_ids(self, columns: Tensor) -> Tensor:
         """Class columns (B, ...) → full-vocabulary ids (B, ...)."""
@@ -52,18 +53,17 @@ class MaskClassOutput:
 
     def predict(self, size: tuple[int, int]) -> Tensor:
         """Semantic prediction (B, T, H, W) long in the full vocabulary (see inference.semantic_inference)."""
-        from rankseg.models.mask2former.inference import semantic_inference
-
         return self.to_class_ids(semantic_inference(self.class_logits, self.mask_logits, size))
 
 
 class Mask2Former(nn.Module):
     """Backbone → FPN pixel decoder → masked-attention transformer decoder over learned queries.
 
-    With `multilabel`, a multi-label head (RankSeg's "encoder": one transformer layer over pooled pixel tokens
-    of the stride-8 level plus the N class embeddings) scores the N classes per frame; the scores and class
-    tokens are averaged over a clip's frames, the clip's top K are selected once, and every query is classified
-    over those K classes + no-object (RankedQueryClassifier). Without it, a linear layer scores N + 1 classes.
+    With `rankseg.multilabel`, RankSegClassifier's multi-label head (over pooled pixel tokens of the stride-8
+    level plus the N class embeddings) scores the N classes per frame (`rank`); the scores and class tokens are
+    averaged over a clip's frames, the clip's top K are selected once (RankSegClassifier.select), and every query
+    is classified over those K classes + no-object (RankedQueryClassifier). Without it, a linear layer scores
+    N + 1 classes.
 
     forward(images (B, 3, H, W) or clips (B, T, 3, H, W) in [0, 1], *, gt_classes (B, N) bool = None (the
     oracle: the ground-truth label set ranks first and the other classes are ruled out), ranking_scores
@@ -71,26 +71,28 @@ class Mask2Former(nn.Module):
     """
 
     def __init__(self, *, backbone: TimmFeatures, num_classes: int, dim: int, num_heads: int,
-                 dim_feedforward: int, num_layers: int, num_queries: int, multilabel: bool, label_selection: bool,
-                 top_k: int, rank_adaptive: bool = True, ml_pool: int | None = 4) -> None:
+                 dim_feedforward: int, num_layers: int, num_queries: int, rankseg: RankSegOptions) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.backbone = backbone
         self.pixel_decoder = FPNPixelDecoder(in_channels=backbone.channels, dim=dim)
         self.decoder = MaskedTransformerDecoder(dim=dim, num_heads=num_heads, dim_feedforward=dim_feedforward,
                                                 num_layers=num_layers, num_queries=num_queries)
-        self.multilabel = multilabel
-        self.top_k = top_k if label_selection else num_classes
-        if multilabel:
+        # +MT without label selection sorts all N classes (K = N), as the official Mask2Former configs do
+        self.top_k = rankseg.top_k if rankseg.label_selection else num_classes
+        if rankseg.multilabel:
             self.cls_emb = nn.Parameter(torch.randn(num_classes, dim) * 0.02)
-            self.ml_head = MultiLabelHead(kind="encoder", num_classes=num_classes, dim=dim, num_heads=num_heads,
-                                          pool_size=ml_pool)
-            self.classifier = RankedQueryClassifier(dim=dim, top_k=self.top_k, rank_adaptive=rank_adaptive)
+            options = replace(rankseg, label_selection=True, top_k=self.top_k)
+            self.rankseg = RankSegClassifier(num_classes=num_classes, dim=dim, num_heads=num_heads, options=options,
+                                             pixel_scores=False)
+            self.classifier = RankedQueryClassifier(dim=dim, top_k=self.top_k, rank_adaptive=rankseg.rank_adaptive)
         else:
-            if label_selection:
+            if rankseg.label_selection:
                 raise ValueError("label selection needs the multi-label ranking: set model.multilabel=True")
-            self.ml_head = None
+            self.rankseg = None
             self.class_embed = nn.Linear(dim, num_classes + 1)
+        # checkpoints from before the classifier was one module keep loading
+        self.register_load_state_dict_pre_hook(nest_legacy_keys("rankseg", ("ml_head",)))
 
     @property
     def size_divisor(self) -> int:
@@ -98,21 +100,18 @@ class Mask2Former(nn.Module):
 
     @property
     def ranks_labels(self) -> bool:
-        return self.ml_head is not None
+        return self.rankseg is not None
 
     def multilabel_parameters(self) -> list[nn.Parameter]:
-        return [] if self.ml_head is None else list(self.ml_head.parameters())
+        return [] if self.rankseg is None else list(self.rankseg.ml_head.parameters())
 
-    def _rank(self, fine: Tensor, frames: int, gt_classes: Tensor | None,
-              ranking_scores: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
-        """Stride-8 features (B·T, D, h, w) → clip scores (B, N), class ids (B, K), class tokens (B, K, D), valid."""
+    def rank(self, fine: Tensor, frames: int) -> Ranking:
+        """Stride-8 features (B·T, D, h, w) → the clip's Ranking: scores (B, N) and class tokens (B, N, D), each
+        averaged over the T frames (a clip selects its K classes once)."""
         bt, d, h, w = fine.shape
-        scores, tokens = self.ml_head(fine.flatten(2).transpose(1, 2), (h, w), self.cls_emb)
-        scores = scores.view(bt // frames, frames, -1).mean(1)
-        tokens = tokens.view(bt // frames, frames, *tokens.shape[1:]).mean(1)
-        ranking = scores if ranking_scores is None else ranking_scores
-        class_ids, valid = select_labels(ranking, self.top_k, gt_classes=gt_classes)
-        return scores, class_ids, gather_rows(tokens, class_ids), valid
+        r = self.rankseg.rank(fine.flatten(2).transpose(1, 2), (h, w), self.cls_emb)
+        return Ranking(ml_logits=r.ml_logits.view(bt // frames, frames, -1).mean(1),
+                       class_tokens=r.class_tokens.view(bt // frames, frames, *r.class_tokens.shape[1:]).mean(1))
 
     def forward(self, images: Tensor, *, gt_classes: Tensor | None = None,
                 ranking_scores: Tensor | None = None) -> MaskClassOutput:
@@ -127,9 +126,11 @@ class Mask2Former(nn.Module):
         mask_features, feats = self.pixel_decoder(self.backbone(images.flatten(0, 1)))
         embeddings, masks = self.decoder(feats, mask_features, t)
         ml_logits = class_ids = valid = None
-        if self.ml_head is not None:
-            ml_logits, class_ids, tokens, valid = self._rank(feats[-1], t, gt_classes, ranking_scores)
-            logits = [self.classifier(q, tokens) for q in embeddings]
+        if self.rankseg is not None:
+            ranking = self.rank(feats[-1], t)
+            selection = self.rankseg.select(ranking, gt_classes=gt_classes, ranking_scores=ranking_scores)
+            ml_logits, class_ids, valid = ranking.ml_logits, selection.class_ids, selection.valid
+            logits = [self.classifier(q, selection.class_tokens) for q in embeddings]
         else:
             logits = [self.class_embed(q) for q in embeddings]
             if gt_classes is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -168,3 +169,17 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
                   figures=output.figure_dir(profile))
     output.set_style()
     return ctx
+
+
+def say(markdown: str) -> None:
+    """Shows a notebook's reading of a result: rendered Markdown in a Jupyter kernel, plain text elsewhere.
+
+    Arguments:
+        markdown: the reading, its numbers already formatted in (an f-string over the table).
+    """
+    ipython = sys.modules.get("IPython")  # not imported here: a kernel has always loaded it
+    shell = ipython.get_ipython() if ipython is not None else None
+    if getattr(shell, "kernel", None) is not None:
+        ipython.display.display(ipython.display.Markdown(markdown))
+    else:
+        print(markdown)

@@ -73,7 +73,8 @@ def step(new: str, old: str) -> str:
     """The per-seed mIoU difference new - old, judged against its spread across seeds."""
     diff = per_seed[new] - per_seed[old]
     side = "above" if diff.mean() > 0 else "below"
-    text = f"{new} is {side} {old} by {abs(diff.mean()):.2f} mIoU points"
+    text = (f"{new} is {side} {old} by {abs(diff.mean()):.2f} mIoU points" if abs(diff.mean()) >= 0.005
+            else f"{new} scores the same as {old} to two decimals")
     if len(diff) < 2:
         return text + " (one seed: no spread to judge it by)"
     spread, wins = diff.std(), int((diff > 0).sum())

@@ -142,7 +142,8 @@ for task in TASKS:
     lines.append(text + ".")
 no_things = table.loc[(table["task"] == "image panoptic") & (table["pq_th"] == 0), "method"].tolist()
 if no_things:
-    lines.append(f"- PQ of the thing classes is zero for {', '.join(no_things)}: no thing segment of "
+    names = " and ".join([", ".join(no_things[:-1]), no_things[-1]] if len(no_things) > 1 else no_things)
+    lines.append(f"- PQ of the thing classes is zero for {names}: no thing segment of "
                  f"{'that model' if len(no_things) == 1 else 'these models'} matches a ground-truth one, so their PQ "
                  f"measures the stuff classes only.")
 lines.append(f"- The RankSeg heads' mAP is {table.loc[table['method'] == '+ RankSeg', 'map'].min():.1f} to "

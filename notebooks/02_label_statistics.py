@@ -28,7 +28,7 @@ results_root = None  # None: <project>/results
 figures_root = None  # None: <project>/figures
 
 # %%
-from rankseg.experiments.notebook import setup
+from rankseg.experiments.notebook import say, setup
 
 ctx = setup(profile=profile, dataset=dataset, data_root=data_root, num_classes=num_classes, device=device, seeds=seeds,
             retrain=retrain, results_root=results_root, figures_root=figures_root)
@@ -67,6 +67,34 @@ table = pd.concat([summary, reference, real], ignore_index=True)
 ctx.save_table(table, "02_label_statistics")
 table.round(2)
 
+# %% [markdown]
+# **How to read the table.** One row per data set. `mean classes / image` is the average number of distinct
+# classes in an image, to be set against the vocabulary size in `classes` (N). `% images with < 25 classes` is the
+# statistic the paper gives for Figure 3 (left): the `(paper)` rows hold its values for its benchmarks, which
+# is all the paper's text gives. `% classes in < 1% of images` measures the long tail: the share of the vocabulary
+# that almost never occurs. The `(real, dataset-ninja)` rows come from the public per-class image counts of
+# real benchmarks; their per-image class counts are not public, so their share of images by class count is blank.
+# RankSeg's premise is that an image holds a small, image-specific subset of a large vocabulary: a mean far below
+# N, and a share of images with few classes close to all of them.
+
+# %%
+emoji = table[table["data set"].str.startswith("EmojiScenes-")]
+real_rows = table[table["data set"].str.endswith("(real, dataset-ninja)")]
+per_image = emoji["mean classes / image"]
+under = emoji["% images with < 25 classes"]
+paper_under = pd.Series(paper.LABEL_STATS_UNDER_25)
+tail = emoji.set_index("classes")["% classes in < 1% of images"]
+say(f"An EmojiScenes image holds {per_image.min():.2f} to {per_image.max():.2f} classes on average across the "
+    f"{len(emoji)} vocabularies (N from {emoji['classes'].min():.0f} to {emoji['classes'].max():.0f}), that is at most "
+    f"{100 * (per_image / emoji['classes']).max():.1f}% of the vocabulary; the real benchmarks' images hold "
+    f"{real_rows['mean classes / image'].min():.1f} to {real_rows['mean classes / image'].max():.1f}. "
+    f"{'All the' if under.min() == 100 else f'{under.min():.2f}% or more of the'} EmojiScenes images have fewer "
+    f"than 25 classes, against {paper_under.min():.2f}% to {paper_under.max():.2f}% on the paper's benchmarks. The long tail "
+    f"{'grows' if tail.iloc[-1] > tail.iloc[0] else 'does not grow'} with the vocabulary: {tail.iloc[0]:.1f}% of the "
+    f"classes occur in fewer than 1% of the images at N = {tail.index[0]:.0f}, "
+    f"{tail.iloc[-1]:.1f}% at N = {tail.index[-1]:.0f} (real benchmarks: "
+    f"{real_rows['% classes in < 1% of images'].min():.1f}% to {real_rows['% classes in < 1% of images'].max():.1f}%).")
+
 # %%
 curves = pd.concat([s.cumulative().assign(**{"data set": name}) for name, s in stats.items()])
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -87,3 +115,16 @@ ax2.set(xscale="log", yscale="log", xlabel="class rank", ylabel="share of images
         title="class frequency (long tail)")
 ax2.legend(fontsize=7)
 ctx.save_figure(fig, "02_fig3_left_label_statistics")
+
+# %% [markdown]
+# **How to read the figure.** Left, the paper's Figure 3 (left): for each EmojiScenes vocabulary, the share of
+# images (y) that contain at most n classes (x). The dashed line marks the paper's cut-off and the crosses its
+# values there for its benchmarks. A curve that reaches the top well left of the cut-off means that images hold
+# few classes; curves that lie on one another mean that this does not change with N. Right (not in the paper): the
+# classes sorted by how many images contain them (x, rank) against the share of images that contain them (y), both
+# on log scales, with the real benchmarks' curves from their public counts. A curve that falls steeply is a long
+# tail of rare classes: the classes a ranking must still place in its top K on the few images that hold them.
+
+# %%
+most = {name: int(s.classes_per_image.max(initial=0)) for name, s in stats.items()}
+say("The most classes in any one image: " + ", ".join(f"{n} for {name}" for name, n in most.items()) + ".")

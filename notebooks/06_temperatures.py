@@ -28,7 +28,7 @@ results_root = None  # None: <project>/results
 figures_root = None  # None: <project>/figures
 
 # %%
-from rankseg.experiments.notebook import setup
+from rankseg.experiments.notebook import say, setup
 
 ctx = setup(profile=profile, dataset=dataset, data_root=data_root, num_classes=num_classes, device=device, seeds=seeds,
             retrain=retrain, results_root=results_root, figures_root=figures_root)
@@ -54,9 +54,45 @@ summary = pd.DataFrame(scores)
 ctx.save_table(summary, "06_temperature_realisations")
 summary.round(2)
 
+# %% [markdown]
+# **How to read the table.** RankSeg trained with each realisation of the rank-adaptive temperature, one row per seed:
+# the official code's LayerNorm over the K scores with a learned weight per rank, and the paper's formula, a learned
+# scale per rank on the cosine similarities. `miou` is the segmentation, `map` and `recall_at_k` the ranking (the
+# multi-label head is the same in both). The paper states the formula and its code implements the LayerNorm, so the
+# realisations should score alike if the difference between them does not matter; this comparison is ours, not the
+# paper's.
+
+# %%
+per_seed = summary.pivot(index="seed", columns="realisation", values="miou")
+(a, b), diff = per_seed.columns[:2], per_seed.iloc[:, 1] - per_seed.iloc[:, 0]
+spread = (f"; over {len(diff)} seeds the difference ranges from {diff.min():+.2f} to {diff.max():+.2f}"
+          if len(diff) > 1 else f" (seed {ctx.seeds[0]} only: the spread across seeds is unknown)")
+say(f"The {b} realisation is {'above' if diff.mean() > 0 else 'below'} the {a} one by {abs(diff.mean()):.2f} mIoU "
+    f"points{spread}.")
+
 # %%
 fig, axes = plt.subplots(1, len(variants.TEMPERATURE_IMPL), figsize=(11, 3.4), squeeze=False)
 for ax, (name, df) in zip(axes[0], temperatures.groupby("realisation", sort=False), strict=True):
     sns.lineplot(df, x="rank", y="temperature", marker="o", ax=ax)
     ax.set(title=name, xlabel="rank position k", ylabel="learned temperature $T_k$")
 ctx.save_figure(fig, "06_fig7_temperatures")
+
+# %% [markdown]
+# **How to read the figure.** The paper's Figure 7 in our setting: the learned temperature (y) at each rank position k
+# (x), the first rank being the class the multi-label head scores highest, one panel per realisation (the mean over the
+# seeds, with a band when there are several). Both start training with the same temperature at every rank. A curve
+# that rises with k softens the scores of the low-ranked classes and sharpens those of the top-ranked ones; a flat
+# curve means the rank-adaptive temperature has learned nothing beyond a single shared one. The paper's figure shows
+# its learned temperatures for a fully trained model; its values are not available to us.
+
+# %%
+lines = []
+for name, df in temperatures.groupby("realisation", sort=False):
+    curve = df.groupby("rank")["temperature"].mean()
+    rho = curve.index.to_series().corr(curve, method="spearman")
+    spread = 100 * (curve.max() - curve.min()) / curve.mean()
+    lines.append(f"- {name}: {curve.iloc[0]:.4g} at rank {curve.index[0]}, {curve.iloc[-1]:.4g} at rank "
+                 f"{curve.index[-1]}; across the ranks it spans {spread:.2g}% of its mean, "
+                 f"{'rising' if rho > 0 else 'falling' if rho < 0 else 'neither rising nor falling'} with the rank on "
+                 f"the whole (rank correlation {rho:+.2f}).")
+say("\n".join(lines))

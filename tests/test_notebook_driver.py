@@ -68,3 +68,22 @@ def test_dry_run_checks_and_lists_without_running(capsys):
     assert "would run 01_quickstart.ipynb" in out and "would run 02_label_statistics.ipynb" in out
     with pytest.raises(SystemExit, match="unknown parameter"):
         main(["--dry-run", "-p", "epochs", "3"])
+
+
+def test_say_prints_outside_a_kernel_and_renders_markdown_inside(capsys, monkeypatch):
+    import types
+
+    import IPython
+
+    from rankseg.experiments.notebook import say
+
+    say("RankSeg is **above** the baseline")  # no kernel in a test: plain text
+    assert capsys.readouterr().out == "RankSeg is **above** the baseline\n"
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=object()))
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    say("RankSeg is **above** the baseline")
+    assert capsys.readouterr().out == ""
+    assert len(shown) == 1 and isinstance(shown[0], IPython.display.Markdown)
+    assert shown[0].data == "RankSeg is **above** the baseline"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -171,3 +172,17 @@ def setup(*, profile: str | None = None, dataset: str = "emojiscenes", data_root
 def project_path(path: str | Path) -> Path:
     """`path` itself if absolute (after `~` expansion), else the same path under the project root."""
     return ROOT / Path(path).expanduser()
+
+
+def say(markdown: str) -> None:
+    """Shows a notebook's reading of a result: rendered Markdown in a Jupyter kernel, plain text elsewhere.
+
+    Arguments:
+        markdown: the reading, its numbers already formatted in (an f-string over the table).
+    """
+    ipython = sys.modules.get("IPython")  # not imported here: a kernel has always loaded it
+    shell = ipython.get_ipython() if ipython is not None else None
+    if getattr(shell, "kernel", None) is not None:
+        ipython.display.display(ipython.display.Markdown(markdown))
+    else:
+        print(markdown)

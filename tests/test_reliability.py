@@ -24,6 +24,7 @@ from synthetic import Rectangles
 
 N = 150
 train_module = import_module("rankseg.engine.train")  # the module: rankseg.engine.train is also the function
+fit_module = import_module("rankseg.engine.fit")  # the shared loop, which writes the checkpoints
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +70,13 @@ def count_writes(monkeypatch, kill_at=None):
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, wrapped)
-    save = train_module.save_checkpoint
+    save = fit_module.save_checkpoint
 
     def counted_save(*args, **kwargs):
         saves[0] += 1
         return save(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "save_checkpoint", counted_save)
+    monkeypatch.setattr(fit_module, "save_checkpoint", counted_save)
     return seen
 
 

@@ -1,6 +1,6 @@
 """Training and evaluation of region-classification models (the compact Mask2Former, with or without
 RankSeg) on images (semantic + panoptic) and clips (video semantic segmentation), through the generic
-resumable loop `rankseg.engine.train.fit`."""
+resumable loop `rankseg.engine.fit.fit`."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from rankseg.config import Config
+from rankseg.data.panoptic import PanopticScenes
+from rankseg.data.video import EmojiClips, clip_classes
 from rankseg.engine.data import check_dataset, collate, to_float_images
 from rankseg.engine.evaluate import EvalResult
 from rankseg.engine.runtime import autocast, pick_device, progress_bar, seed_everything
-from rankseg.engine.train import StepFn, TrainResult, fit
+from rankseg.engine.fit import StepFn, TrainResult, fit
 from rankseg.losses import multilabel_criterion
 from rankseg.metrics import SegmentationMeter, mean_average_precision, top_k_recall
 from rankseg.metrics_panoptic import PanopticMeter
+from rankseg.models.mask2former import build_mask2former
 from rankseg.models.mask2former.criterion import SetCriterion
 from rankseg.models.mask2former.inference import panoptic_inference, upsample_masks
 from rankseg.models.mask2former.targets import as_clip_labels, segment_targets
@@ -44,9 +47,6 @@ class MaskEvalResult(EvalResult):
 def build_mask_datasets(cfg: Config) -> tuple[Dataset, Dataset]:
     """(train, val) for a Mask2Former config: EmojiScenes with panoptic labels (mask2former.clip_frames = 1)
     or EmojiScenes clips of clip_frames frames. Real data (COCOPanoptic, VSPWClips) is passed as `datasets`."""
-    from rankseg.data.panoptic import PanopticScenes
-    from rankseg.data.video import EmojiClips
-
     d, frames = cfg.data, cfg.mask2former.clip_frames
     if d.name != "emojiscenes":
         raise ValueError(f"mask2former builds EmojiScenes data only; pass datasets=(train, val) for {d.name!r} "
@@ -74,8 +74,6 @@ def _pad(images: Tensor, multiple: int) -> Tensor:
 
 def clip_gt(labels: Tensor, num_classes: int) -> Tensor:
     """(B, N) bool: the classes present anywhere in each image or clip (the multi-label target)."""
-    from rankseg.data.video import clip_classes
-
     return clip_classes(as_clip_labels(labels), num_classes)
 
 
@@ -155,8 +153,6 @@ def train_mask_classification(cfg: Config, run_dir: Path | str, *, resume: bool 
                               allow_config_change: bool = False) -> TrainResult:
     """Trains the Mask2Former `cfg` describes, evaluates it (oracle runs with the ground-truth label set)
     and returns it with its curves; checkpoints and curves.csv go to `run_dir`."""
-    from rankseg.models.mask2former import build_mask2former
-
     run_dir = Path(run_dir)
     device = pick_device(cfg.train.device)
     train_set, val_set = datasets if datasets is not None else build_mask_datasets(cfg)

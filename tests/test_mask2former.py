@@ -195,6 +195,17 @@ def test_train_and_evaluate_ci(tmp_path):
     again = train_mask_classification(cfg, tmp_path, progress=False)  # resumed: nothing left to train
     assert again.final.summary()["miou"] == pytest.approx(s["miou"])
 
+    # the one evaluator of a run dispatches region classification to its own metric
+    from rankseg.engine import EvalOptions, evaluate_run, validation_set
+    from rankseg.engine.mask_classification import evaluate_mask_classification
+
+    val = validation_set(cfg)
+    assert evaluate_run(result.model, cfg, val).summary() == pytest.approx(s, nan_ok=True)
+    oracle = evaluate_run(result.model, cfg, val, options=EvalOptions(oracle=True)).summary()
+    assert oracle == evaluate_mask_classification(result.model, val, cfg, oracle=True, progress=False).summary()
+    with pytest.raises(ValueError, match="oracle option only"):
+        evaluate_run(result.model, cfg, val, options=EvalOptions(top_k=3))
+
 
 def test_config_errors_and_run_keys():
     with pytest.raises(ValueError, match="label.selection needs"):

@@ -2,6 +2,7 @@
 
 from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
 from rankseg.engine.fit import TrainResult, fit
-from rankseg.engine.train import train, train_classifier
+from rankseg.engine.train import evaluate_run, train, train_classifier, validation_set
 
-__all__ = ["EvalOptions", "EvalResult", "TrainResult", "evaluate", "fit", "train", "train_classifier"]
+__all__ = ["EvalOptions", "EvalResult", "TrainResult", "evaluate", "evaluate_run", "fit", "train", "train_classifier",
+           "validation_set"]

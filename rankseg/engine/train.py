@@ -15,7 +15,8 @@ from rankseg.data import build_datasets
 from rankseg.engine.data import check_dataset, to_float_images
 from rankseg.engine.evaluate import EvalOptions, EvalResult, evaluate
 from rankseg.engine.fit import StepFn, TrainResult, fit
-from rankseg.engine.mask_classification import train_mask_classification
+from rankseg.engine.mask_classification import build_mask_datasets, evaluate_mask_classification, \
+    train_mask_classification
 from rankseg.engine.runtime import pick_device, progress_bar, seed_everything
 from rankseg.losses import multilabel_criterion, segmentation_losses
 from rankseg.metrics import mean_average_precision
@@ -130,3 +131,23 @@ def train(cfg: Config, run_dir: Path | str, *, resume: bool = True, datasets: tu
                                           ranker=ranker, amp=cfg.train.amp, progress=progress)
     model.eval()
     return TrainResult(model=model, curves=curves, final=final, run_dir=run_dir, ranker=ranker)
+
+
+def validation_set(cfg: Config) -> Dataset:
+    """The validation split a run of `cfg` is evaluated on (panoptic scenes or clips for region classification)."""
+    return (build_mask_datasets(cfg) if cfg.model.framework == "mask2former" else build_datasets(cfg.data))[1]
+
+
+def evaluate_run(model: nn.Module, cfg: Config, val_set: Dataset, *, ranker: nn.Module | None = None,
+                 options: EvalOptions | None = None, progress: bool = False) -> EvalResult:
+    """The one evaluator of a trained run, whatever its framework: pixel classification through `evaluate`,
+    region classification (Mask2Former: semantic, panoptic, video) through its own metric. `options` as in
+    `EvalOptions`; region classification takes the oracle option only."""
+    options = options or EvalOptions()
+    if cfg.model.framework == "mask2former":
+        if (options.top_k, options.threshold, options.mode) != (None, None, "whole"):
+            raise ValueError(f"Mask2Former runs are evaluated with the oracle option only, got {options}")
+        return evaluate_mask_classification(model, val_set, cfg, oracle=options.oracle, progress=progress)
+    t = cfg.train
+    return evaluate(model, val_set, batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp, options=options,
+                    progress=progress)

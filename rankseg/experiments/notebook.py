@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from rankseg.config import Config, override, profile as make_profile
-from rankseg.engine.evaluate import EvalOptions, evaluate
+from rankseg.engine.evaluate import EvalOptions
+from rankseg.engine.train import evaluate_run, validation_set
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
 from rankseg.experiments.cost import count_flops, count_parameters
@@ -36,7 +37,7 @@ class Context:
     retrain: bool = False
     results: Path = field(default_factory=Path)
     figures: Path = field(default_factory=Path)
-    _val: Any = field(default=None, repr=False)
+    _vals: dict = field(default_factory=dict, repr=False)
     _models: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -75,20 +76,20 @@ class Context:
         return {"params (M)": count_parameters(model, ranker) / 1e6,
                 "GFLOPs": count_flops(model, cfg.data.image_size, ranker=ranker) / 1e9}
 
-    def val_set(self):
-        from rankseg.data import build_datasets
-
-        if self._val is None:
-            self._val = build_datasets(self.base.data)[1]
-        return self._val
+    def val_set(self, cfg: Config | None = None):
+        """The validation split runs of `cfg` (default: the notebook's base config) are evaluated on, built once."""
+        cfg = cfg or self.base
+        key = (cfg.model.framework == "mask2former", cfg.data, cfg.mask2former.task, cfg.mask2former.clip_frames)
+        if key not in self._vals:
+            self._vals[key] = validation_set(cfg)
+        return self._vals[key]
 
     def evaluate(self, record: RunRecord, **options: Any) -> dict[str, float]:
         """Re-evaluates a run's model with other EvalOptions (oracle, top_k, threshold) on the val split (cached)."""
         def compute() -> dict[str, float]:
             model, ranker = self.load_model(record)
-            t = record.config.train
-            result = evaluate(model, self.val_set(), batch_size=t.eval_batch_size, ranker=ranker, amp=t.amp,
-                              options=EvalOptions(**options), progress=False)
+            result = evaluate_run(model, record.config, self.val_set(record.config), ranker=ranker,
+                                  options=EvalOptions(**options))
             return dict(sorted(result.summary().items()))  # the key order of a run's `final` (see RunRecord)
 
         return self.derived(record, "evaluate " + json.dumps(options, sort_keys=True), compute)

@@ -67,6 +67,10 @@ def render(name: str, profile: str) -> str:
     df = pd.read_csv(path)
     prov = df[PROVENANCE].iloc[0].to_dict() if set(PROVENANCE) <= set(df.columns) else {}
     shown = df[cols] if cols else df.drop(columns=[c for c in PROVENANCE if c in df.columns])
+    shown = shown.copy()
+    for c in shown.select_dtypes("float").columns:  # counts stay counts (2000, not 2000.00) beside blank cells
+        if len(shown[c].dropna()) and (shown[c].dropna() % 1 == 0).all():
+            shown[c] = shown[c].astype("Int64")
     # a value that does not exist (a baseline's mAP, a paper value we lack) is a blank cell, not "nan"
     table = shown.astype(object).where(shown.notna(), None).to_markdown(index=False, floatfmt=".2f", missingval="")
     source = (f"*Source: [`results/{profile}/{stem}.csv`](results/{profile}/{stem}.csv); profile `{prov.get('profile')}`, "

@@ -87,3 +87,19 @@ def test_say_prints_outside_a_kernel_and_renders_markdown_inside(capsys, monkeyp
     assert capsys.readouterr().out == ""
     assert len(shown) == 1 and isinstance(shown[0], IPython.display.Markdown)
     assert shown[0].data == "RankSeg is **above** the baseline"
+
+
+def test_committed_executed_notebooks_hold_no_machine_paths_or_stderr():
+    import json
+    import re
+
+    from rankseg.paths import RESULTS, ROOT
+
+    paths = sorted((RESULTS / "executed" / "default").glob("*.ipynb"))
+    assert paths, "no executed notebooks committed"
+    for path in paths:
+        text = path.read_text()
+        assert str(ROOT) not in text and not re.search(r"PosixPath\('/", text), path.name
+        assert "/work/" not in text and "/home/" not in text, path.name
+        outputs = [o for c in json.loads(text)["cells"] for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.get("name") == "stderr"], path.name

@@ -6,7 +6,8 @@
 
 Executed notebooks go to results/executed/<profile>/ (papermill records parameters and durations in
 their metadata), sanitised: no stderr streams (warnings, text progress bars) and no absolute paths of this
-machine. A parameter that a notebook does not declare is an error, not a warning. One progress bar covers the
+machine; an executed copy whose outputs did not change is left as it was (timings aside). A parameter that a
+notebook does not declare is an error, not a warning. One progress bar covers the
 whole job, each notebook weighted by its duration in the last executed copy, so the ETA means something.
 """
 
@@ -67,6 +68,26 @@ def sanitise(path: Path, root: Path = ROOT) -> None:
     path.write_text(text if text.endswith("\n") else text + "\n")
 
 
+def _content(text: str) -> str:
+    """An executed copy without what changes on every run (timings, the injected cell's random id)."""
+    nb = json.loads(text)
+    nb["metadata"].get("papermill", {}).update(start_time=None, end_time=None, duration=None)
+    for cell in nb["cells"]:
+        cell["id"] = None
+        for key in ("execution", "papermill"):
+            cell.get("metadata", {}).pop(key, None)
+    return json.dumps(nb, sort_keys=True)
+
+
+def keep_if_unchanged(path: Path, before: str | None) -> bool:
+    """Puts the previous executed copy back when the new run changed nothing but timings (so `make all` on an
+    unchanged checkout leaves `git status` clean); returns whether it did."""
+    if before is None or _content(before) != _content(path.read_text()):
+        return False
+    path.write_text(before)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="rankseg-notebooks", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     with bar:
         for i, path in enumerate(paths, 1):
             bar.set_postfix_str(f"{i}/{len(paths)} {path.name}")
-            start = time.time()
+            start, target = time.time(), out_dir / path.name
+            before = target.read_text() if target.is_file() else None
             try:
                 pm.execute_notebook(str(path), str(out_dir / path.name), parameters=parameters, kernel_name="python3",
                                     cwd=str(ROOT), log_output=False, progress_bar=False)
@@ -110,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED: {path.name}, cell {err.exec_count}: {err.ename}: {err.evalue}\n"
                       f"executed copy with the error: {out_dir / path.name}", file=sys.stderr)
                 return 1
-            sanitise(out_dir / path.name)
+            sanitise(target)
+            keep_if_unchanged(target, before)
             bar.update(round(expected[path]))
             bar.write(f"[{args.profile}] {path.name} done in {time.time() - start:.0f} s")
     return 0

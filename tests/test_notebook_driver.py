@@ -103,3 +103,24 @@ def test_committed_executed_notebooks_hold_no_machine_paths_or_stderr():
         assert "/work/" not in text and "/home/" not in text, path.name
         outputs = [o for c in json.loads(text)["cells"] for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("name") == "stderr"], path.name
+
+
+def test_an_executed_copy_that_only_changed_timings_is_kept(tmp_path):
+    import json
+
+    from rankseg.notebooks import keep_if_unchanged
+
+    def executed(start, output, cell_id):
+        return json.dumps({"metadata": {"papermill": {"start_time": start, "duration": 1.5}}, "nbformat": 4,
+                           "nbformat_minor": 5,
+                           "cells": [{"id": cell_id, "cell_type": "code", "source": "x",
+                                      "metadata": {"execution": {"iopub.status.busy": start}},
+                                      "outputs": [{"output_type": "stream", "name": "stdout", "text": output}]}]})
+
+    path = tmp_path / "01.ipynb"
+    before = executed("10:00", "mIoU 7.19\n", "aa")
+    path.write_text(executed("11:00", "mIoU 7.19\n", "bb"))
+    assert keep_if_unchanged(path, before) and path.read_text() == before
+    path.write_text(executed("11:00", "mIoU 7.20\n", "bb"))
+    assert not keep_if_unchanged(path, before) and "7.20" in path.read_text()
+    assert not keep_if_unchanged(path, None)

@@ -5,7 +5,7 @@
     python -m rankseg.notebooks --dry-run            # check the parameters, list what would run, run nothing
 
 Executed notebooks go to results/executed/<profile>/ (papermill records parameters and durations in
-their metadata), sanitised: no stderr streams (warnings, text progress bars) and no absolute paths of this
+their metadata), sanitised: no stderr streams (warnings, text progress bars), no progress widgets and no absolute paths of this
 machine; an executed copy whose outputs did not change is left as it was (timings aside). A parameter that a
 notebook does not declare is an error, not a warning. One progress bar covers the
 whole job, each notebook weighted by its duration in the last executed copy, so the ETA means something.
@@ -57,13 +57,19 @@ def expected_seconds(executed: Path) -> float:
         return DEFAULT_SECONDS
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def sanitise(path: Path, root: Path = ROOT) -> None:
-    """Drops stderr streams and replaces this machine's project path by a relative one in an executed copy."""
+    """Drops stderr streams and progress-bar widgets (tqdm.notebook ignores TQDM_DISABLE), and replaces this
+    machine's project path by a relative one, in an executed copy."""
     nb = nbformat.read(path, as_version=4)
     prefix = str(root.resolve()) + os.sep
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+                            and WIDGET not in o.get("data", {})]
     text = nbformat.writes(nb).replace(prefix, "")
     path.write_text(text if text.endswith("\n") else text + "\n")
 

@@ -48,14 +48,19 @@ def test_executed_copies_are_sanitised(tmp_path):
     cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="TqdmWarning: IProgress not found\n"),
                     nbformat.v4.new_output("stream", name="stdout", text="profile=ci\n"),
                     nbformat.v4.new_output("execute_result", data={"text/plain": f"PosixPath('{root}/figures/ci/x.png')"},
-                                           execution_count=1)]
+                                           execution_count=1),
+                    nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json":
+                                                                 {"model_id": "abc", "version_major": 2,
+                                                                  "version_minor": 0}, "text/plain": "label stats"})]
     nb.cells.append(cell)
     nb.metadata["papermill"] = {"input_path": f"{root}/notebooks/x.ipynb"}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
     sanitise(path, root=root)
     text = path.read_text()
     assert str(tmp_path) not in text and "TqdmWarning" not in text and "profile=ci" in text
+    assert "widget" not in text
     assert "PosixPath('figures/ci/x.png')" in text and '"input_path": "notebooks/x.ipynb"' in text
     nbformat.validate(nbformat.read(path, as_version=4))
 
@@ -103,6 +108,7 @@ def test_committed_executed_notebooks_hold_no_machine_paths_or_stderr():
         assert "/work/" not in text and "/home/" not in text, path.name
         outputs = [o for c in json.loads(text)["cells"] for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("name") == "stderr"], path.name
+        assert "widget" not in text, path.name
 
 
 def test_an_executed_copy_that_only_changed_timings_is_kept(tmp_path):

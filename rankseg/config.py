@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from rankseg.data.config import BENCHMARK_NUM_CLASSES, DataConfig
+from rankseg.data.layout import read_classes
 
 # The architectures a config can build (rankseg.models.build reads this field; no registry).
 #   segmenter:   ViT + mask transformer decoder (the paper's reference architecture)
@@ -295,8 +296,6 @@ def dataset_num_classes(dataset: str, root: str | None = None) -> int | None:
     if dataset == "folder":
         if not root:
             raise ValueError("data set 'folder' is read from disk: give its root (data_root / --data-root)")
-        from rankseg.data.layout import read_classes
-
         return len(read_classes(root)[0])
     return BENCHMARK_NUM_CLASSES.get(dataset)
 

@@ -90,7 +90,7 @@ class Context:
             model, ranker = self.load_model(record)
             result = evaluate_run(model, record.config, self.val_set(record.config), ranker=ranker,
                                   options=EvalOptions(**options))
-            return dict(sorted(result.summary().items()))  # the key order of a run's `final` (see RunRecord)
+            return result.summary()  # stored, like a run's `final`, with its keys in one (sorted) order
 
         return self.derived(record, "evaluate " + json.dumps(options, sort_keys=True), compute)
 

@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import timm
+import torch
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -40,9 +42,6 @@ def run_key(cfg: Config) -> str:
 
 
 def software_versions() -> dict[str, str]:
-    import timm
-    import torch
-
     return {"python": platform.python_version(), "torch": torch.__version__, "timm": timm.__version__,
             "numpy": np.__version__}
 
@@ -102,10 +101,15 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
     if path.is_file() and not retrain:
         return read_record(path)
     record = _train_record(cfg, key, datasets=datasets, progress=progress, resume=not retrain)
-    write_record(record)
-    for stale in derived_paths(record):  # computed from the model this run replaces
-        stale.unlink(missing_ok=True)
+    _replace_record(record)
     return record
+
+
+def _replace_record(record: RunRecord) -> None:
+    """Writes a (re)trained run's record and drops the results derived from the model it replaces."""
+    write_record(record)
+    for stale in derived_paths(record):
+        stale.unlink(missing_ok=True)
 
 
 def _train_record(cfg: Config, key: str, *, datasets, progress: bool, resume: bool) -> RunRecord:
@@ -133,9 +137,7 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
                        if _json(record.final.get(k)) != _json(v)}
             warnings.warn(f"run {record.key} retrained here differs from its record ({_describe(changed)}): "
                           f"the record is replaced by this run", stacklevel=2)
-            write_record(fresh)
-            for stale in derived_paths(fresh):
-                stale.unlink(missing_ok=True)
+            _replace_record(fresh)
             record.final, record.curves, record.seconds = fresh.final, fresh.curves, fresh.seconds
             record.device, record.provenance = fresh.device, fresh.provenance
     model = build_model(cfg)
@@ -165,25 +167,25 @@ def derived_paths(record: RunRecord) -> tuple[Path, Path]:
     return folder / f"{record.key}.json", folder / f"{record.key}.npz"
 
 
-def derived(record: RunRecord, name: str, compute: Callable[[], Any], *, recompute: bool = False) -> Any:
+def derived(record: RunRecord, name: str, compute: Callable[[], Any]) -> Any:
     """The JSON value `name` derived from a run's model: read from `derived/<key>.json`, or computed by
-    `compute()` (which may load or retrain the model) and stored there."""
+    `compute()` (which may load or retrain the model) and stored there. A run retrained drops them all."""
     path = derived_paths(record)[0]
     store = json.loads(path.read_text()) if path.is_file() else {}
-    if name not in store or recompute:
-        store[name] = json.loads(json.dumps(compute()))  # what is returned is exactly what a later read gives
+    if name not in store:
+        # what is returned is exactly what a later read gives, the keys of a dict in the file's (sorted) order
+        store[name] = json.loads(json.dumps(compute(), sort_keys=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(store, indent=1, sort_keys=True))
     return store[name]
 
 
-def derived_arrays(record: RunRecord, name: str, compute: Callable[[], dict[str, np.ndarray]], *,
-                   recompute: bool = False) -> dict[str, np.ndarray]:
+def derived_arrays(record: RunRecord, name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Like `derived`, for arrays (e.g. predicted label maps): stored as `<name>/<array>` in `derived/<key>.npz`."""
     path = derived_paths(record)[1]
     store = dict(np.load(path)) if path.is_file() else {}
     prefix = f"{name}/"
-    if recompute or not any(k.startswith(prefix) for k in store):
+    if not any(k.startswith(prefix) for k in store):
         store = {k: v for k, v in store.items() if not k.startswith(prefix)}
         store.update({prefix + k: np.asarray(v) for k, v in compute().items()})
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -54,10 +54,18 @@ class ModelConfig:
     ml_head: MultiLabelHeadKind = "encoder"
     ml_pool: int | None = 8  # pixel tokens are pooled to ml_pool × ml_pool for the multi-label head
     ml_depth: int = 1
+    # Large vocabularies (issue 16): a linear scorer shortlists this many classes, and the multi-label layer and
+    # label selection run over the shortlist only; None runs them over all N classes (the paper's head).
+    ml_shortlist: int | None = None
     scheme: Literal["joint", "independent"] = "joint"
     classifier_backbone: str = "resnet18"  # independent scheme: the separate multi-label classifier
     oracle: Literal["none", "eval", "train_eval"] = "none"  # ground-truth label set replaces the ranking
     framework: Framework = "segmenter"
+    # Segmenter's pixel tokens: a ViT's patch tokens, or a timm CNN's feature maps at `feature_indices` resized to
+    # the finest of them and concatenated (the CPU `default` profile: a frozen ImageNet EfficientNet-Lite0).
+    token_encoder: Literal["vit", "feature_pyramid"] = "vit"
+    feature_indices: tuple[int, ...] = (1, 2, 4)
+    freeze_backbone: bool = False  # the encoder's weights stay as loaded, and its batch norms in eval mode
     output_stride: int = 8  # CNN backbones (deeplabv3, upernet with a CNN): dilated output stride
     encnet_codewords: int = 32  # EncNet: number of learned codewords (mmsegmentation's default)
     essnet_dim: int = 64  # ESSNet: dimension of the semantic embedding space
@@ -177,7 +185,8 @@ OPERATIONAL_FIELDS: dict[str, tuple[str, ...]] = {
 # The version of the run-key schema. Bump it whenever a result-relevant field is added, renamed or changes its
 # default, and migrate the committed records (`python scripts/migrate_run_records.py`): a key then never aliases
 # two different models.
-KEY_SCHEMA = 3  # 2: result-relevant fields only; 3: data.root is operational
+KEY_SCHEMA = 4  # 2: result-relevant fields only; 3: data.root is operational; 4: model.ml_shortlist,
+# model.token_encoder, model.feature_indices, model.freeze_backbone
 
 
 def result_dict(cfg: Config) -> dict[str, Any]:

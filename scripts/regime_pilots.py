@@ -4,7 +4,7 @@ classifier only, never RankSeg, so that the regime is not tuned to the method un
 Each pilot is a config (a candidate regime plus changes) trained through the package's own engine; a row per
 pilot goes to results/default/regime_pilot.csv: the setting, its cost per step (CPU seconds, one thread), steps,
 and the validation mIoU, recall@K of the ground-truth classes and mAP at the end, plus the mIoU change over the
-last 20 % of the steps. The standalone classifier is the joint multi-label head with its pixel loss switched
+last 20 % of the steps (miou_late_change). The standalone classifier is the joint multi-label head with its pixel loss switched
 off (loss.seg_weight = 0): frozen features → the decoder's projection → the multi-label layer over all N classes.
 
     python scripts/regime_pilots.py --list
@@ -63,6 +63,7 @@ def run_pilot(name: str) -> dict:
     import torch
 
     torch.set_num_threads(1)
+    from rankseg.engine.curves import late_change
     from rankseg.engine.evaluate import EvalOptions
     from rankseg.engine.train import evaluate_run, train, validation_set
 
@@ -75,34 +76,25 @@ def run_pilot(name: str) -> dict:
     curves = result.curves
     evals = curves[curves["miou"].notna()] if "miou" in curves else curves.iloc[:0]
     steps = cfg.train.iterations
-    tail = evals[evals["iteration"] >= 0.8 * steps]["miou"].tolist()
     # recall@K of the ranking (K = the default's 50), also for a model that does not select
     final = evaluate_run(result.model, cfg, validation_set(cfg), options=EvalOptions(top_k=K)).summary()
     return {"setting": name, "changes": {**PILOTS[name]}, "cpu_s_per_step": cpu_s / steps,
             "wall_s": time.time() - start, "steps": steps, "evaluations": len(evals),
-            "miou": final["miou"], "miou_change_last_20pct": tail[-1] - tail[0] if len(tail) > 1 else float("nan"),
+            "miou": final["miou"], "miou_late_change": late_change(curves, steps),
             "recall_at_k": final.get("recall_at_k", float("nan")), "map": final.get("map", float("nan"))}
 
 
 def prior_row() -> dict:
     """The class-frequency prior: every validation image ranks the classes by their training-set image counts."""
-    import torch
-
     from rankseg.data.build import build_datasets
-    from rankseg.data.labels import present_classes
-    from rankseg.data.stats import label_stats
-    from rankseg.metrics import mean_average_precision, top_k_recall
+    from rankseg.experiments.prior import class_frequency_prior
 
     cfg = pilot_config("baseline_os16")
-    train_set, val_set = build_datasets(override(cfg, {"data.flip": False, "data.photometric": False}).data)
-    counts = torch.as_tensor(label_stats(train_set).class_image_counts, dtype=torch.float)
-    gt = torch.cat([present_classes(val_set[i][1][None], cfg.data.num_classes) for i in range(len(val_set))])
-    scores = counts.expand(len(gt), -1)
-    hits, total = top_k_recall(scores.topk(K, dim=1).indices, gt)
+    train_set, val_set = build_datasets(cfg.data)
     nan = float("nan")
     return {"setting": PRIOR, "changes": {}, "cpu_s_per_step": nan, "wall_s": nan, "steps": 0, "evaluations": 0,
-            "miou": nan, "miou_change_last_20pct": nan, "recall_at_k": 100 * hits / total,
-            "map": 100 * mean_average_precision(scores, gt)}
+            "miou": nan, "miou_late_change": nan,
+            **class_frequency_prior(train_set, val_set, num_classes=cfg.data.num_classes, k=K)}
 
 
 def write_row(row: dict) -> None:

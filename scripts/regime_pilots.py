@@ -36,6 +36,7 @@ CANDIDATE = {
     "train.warmup_iters": 50, "train.eval_every": 100, "train.eval_batch_size": 50, "train.log_every": 50,
 }
 BASELINE = {"model.multilabel": False, "model.label_selection": False}
+SMALL = {"model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0}  # about half the decoder's cost
 CLASSIFIER = {"model.multilabel": True, "model.label_selection": False, "loss.seg_weight": 0.0}
 
 PILOTS: dict[str, dict] = {
@@ -43,12 +44,14 @@ PILOTS: dict[str, dict] = {
     "baseline_os16": {**BASELINE},
     "baseline_os8_s4s8": {**BASELINE, "model.feature_indices": (1, 4), "model.output_stride": 8},
     "baseline_2k_images": {**BASELINE, "data.num_train": 2000},
-    "baseline_d128": {**BASELINE, "model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0},
+    "baseline_d128": {**BASELINE, **SMALL},
+    "baseline_d128_1500_steps": {**BASELINE, **SMALL, "train.iterations": 1500, "train.eval_every": 150},
     "baseline_2000_steps": {**BASELINE, "train.iterations": 2000, "train.eval_every": 200},
     # the standalone multi-label classifier (K = 50 for recall@K)
     "classifier_os16": {**CLASSIFIER},
     "classifier_os16_lr3e-4": {**CLASSIFIER, "train.lr": 3e-4},
-    "classifier_d128": {**CLASSIFIER, "model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0},
+    "classifier_d128": {**CLASSIFIER, **SMALL},
+    "classifier_d128_1500_steps": {**CLASSIFIER, **SMALL, "train.iterations": 1500, "train.eval_every": 150},
     "classifier_os16_2000_steps": {**CLASSIFIER, "train.iterations": 2000, "train.eval_every": 200},
     "classifier_os16_fresh_scenes": {**CLASSIFIER, "data.num_train": 1_000_000, "train.iterations": 2000,
                                      "train.eval_every": 200},
@@ -76,11 +79,15 @@ def run_pilot(name: str) -> dict:
     curves = result.curves
     evals = curves[curves["miou"].notna()] if "miou" in curves else curves.iloc[:0]
     steps = cfg.train.iterations
+    classifier, nan = cfg.loss.seg_weight == 0, float("nan")
     # recall@K of the ranking (K = the default's 50), also for a model that does not select
     final = evaluate_run(result.model, cfg, validation_set(cfg), options=EvalOptions(top_k=K)).summary()
     return {"setting": name, "changes": {**PILOTS[name]}, "cpu_s_per_step": cpu_s / steps,
             "wall_s": time.time() - start, "steps": steps, "evaluations": len(evals),
-            "miou": final["miou"], "miou_late_change": late_change(curves, steps),
+            # a classifier pilot trains no pixel classifier: its mIoU means nothing, its mAP's late change does
+            "miou": nan if classifier else final["miou"],
+            "miou_late_change": nan if classifier else _none_to_nan(late_change(curves, steps)),
+            "map_late_change": _none_to_nan(late_change(curves, steps, column="map")),
             "recall_at_k": final.get("recall_at_k", float("nan")), "map": final.get("map", float("nan"))}
 
 
@@ -93,15 +100,20 @@ def prior_row() -> dict:
     train_set, val_set = build_datasets(cfg.data)
     nan = float("nan")
     return {"setting": PRIOR, "changes": {}, "cpu_s_per_step": nan, "wall_s": nan, "steps": 0, "evaluations": 0,
-            "miou": nan, "miou_late_change": nan,
+            "miou": nan, "miou_late_change": nan, "map_late_change": nan,
             **class_frequency_prior(train_set, val_set, num_classes=cfg.data.num_classes, k=K)}
+
+
+def _none_to_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def write_row(row: dict) -> None:
     CSV.parent.mkdir(parents=True, exist_ok=True)
     rows = [r for r in _read() if r["setting"] != row["setting"]] + [row]
     with CSV.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
+        fields = list(row) + [k for r in rows for k in r if k not in row]  # rows written by older versions too
+        writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(fields)))
         writer.writeheader()
         writer.writerows(rows)
 

@@ -158,6 +158,15 @@ class Config:
             raise ValueError(f"model.essnet_k={m.essnet_k or m.top_k} must be in 1..{n} (data.num_classes)")
         if m.label_selection and not 0 < m.top_k <= n:
             raise ValueError(f"model.top_k={m.top_k} must be in 1..{n} (data.num_classes)")
+        if m.ml_shortlist is not None:
+            if not (m.multilabel and m.label_selection and m.scheme == "joint" and m.ml_head != "gap_linear"
+                    and m.framework in ("segmenter", "deeplabv3", "upernet")):
+                raise ValueError("model.ml_shortlist needs model.multilabel=True, model.label_selection=True, "
+                                 "model.scheme='joint', a model.ml_head other than 'gap_linear' and model.framework "
+                                 "segmenter, deeplabv3 or upernet")
+            if not m.top_k <= m.ml_shortlist <= n:
+                raise ValueError(f"model.ml_shortlist={m.ml_shortlist} must be in model.top_k..data.num_classes = "
+                                 f"{m.top_k}..{n}")
         if m.label_selection and not m.multilabel and m.scheme == "joint" and m.oracle != "train_eval":
             raise ValueError("label_selection needs a ranking: set model.multilabel=True, model.scheme='independent' "
                              "or model.oracle='train_eval'")

@@ -16,7 +16,7 @@ from rankseg.bench.steps import random_labels, train_step
 from rankseg.config import Config, override, profile
 from rankseg.models.build import build_segmenter
 
-ModelSize = Literal["vit_tiny_128", "vit_b16_512"]
+ModelSize = Literal["vit_tiny_128", "vit_b16_512", "test"]
 
 # Backbone and decoder per model size: CPU-sized ViT-Tiny (12 blocks, patch 8, 128² images) and the paper's
 # ViT-B/16 at 512² (random weights: the benchmark measures cost, not accuracy).
@@ -25,6 +25,9 @@ _SIZES: dict[str, dict[str, Any]] = {
                      "model.d_model": 192, "model.n_heads": 3},
     "vit_b16_512": {"model.backbone": "vit_base_patch16_384", "model.patch_size": 16, "data.image_size": 512,
                     "model.d_model": 768, "model.n_heads": 12},
+    # For the tests and the GPU check's dry run: two ViT-Tiny blocks on 32² images.
+    "test": {"model.backbone": "vit_tiny_patch16_224", "model.patch_size": 8, "data.image_size": 32,
+             "model.d_model": 192, "model.n_heads": 3, "model.backbone_depth": 2},
 }
 
 
@@ -41,8 +44,8 @@ class EndToEndCase:
 
     def config(self) -> Config:
         """The `ci` profile with the whole ViT (all blocks), this vocabulary and this head."""
-        changes = dict(_SIZES[self.size], **{"data.num_classes": self.n_classes, "model.backbone_depth": None,
-                                            "model.drop_path_rate": 0.0, "train.batch_size": self.batch})
+        changes = {"model.backbone_depth": None, **_SIZES[self.size], "data.num_classes": self.n_classes,
+                   "model.drop_path_rate": 0.0, "train.batch_size": self.batch}
         if self.head == "segmenter":
             changes |= {"model.multilabel": False, "model.label_selection": False}
         else:

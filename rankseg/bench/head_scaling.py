@@ -179,6 +179,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchConfig, argparse
     p.add_argument("--rounds", type=int, help="interleaved rounds (each case once per round, in a fresh process)")
     p.add_argument("--threads", type=int, help="CPU intra-op threads per setting (default 1; 0: torch's default)")
     p.add_argument("--report-only", action="store_true", help="only redraw the figure and tables from the CSVs")
+    p.add_argument("--prefix", default="", help="prefix of every file written (the GPU check uses gpu_)")
     p.add_argument("--results", type=Path, default=Path("results/benchmarks"),
                    help="folder of the CSVs and the markdown report (default: %(default)s)")
     p.add_argument("--figures", type=Path, default=Path("figures/benchmarks"),
@@ -204,20 +205,20 @@ def run(argv: Sequence[str] | None = None) -> pd.DataFrame:
     """Runs (or with --report-only, reads) the head-scaling benchmark, draws its figure, writes and prints its
     report; returns the head timings."""
     cfg, args = parse_args(argv)
+    heads_csv, e2e_csv = (args.results / f"{args.prefix}{name}.csv" for name in ("head_scaling", "end_to_end"))
     if args.report_only:
-        heads = pd.read_csv(args.results / "head_scaling.csv")
-        e2e_path = args.results / "end_to_end.csv"
-        e2e = pd.read_csv(e2e_path) if e2e_path.exists() else pd.DataFrame(columns=E2E_COLUMNS)
+        heads = pd.read_csv(heads_csv)
+        e2e = pd.read_csv(e2e_csv) if e2e_csv.exists() else pd.DataFrame(columns=E2E_COLUMNS)
     else:
         if cfg.device == "cuda" and not torch.cuda.is_available():
             raise SystemExit("--device cuda: no CUDA device is available")
-        heads = merge_csv(run_heads(cfg), args.results / "head_scaling.csv")
+        heads = merge_csv(run_heads(cfg), heads_csv)
         e2e = run_end_to_end(cfg) if cfg.e2e_sizes else pd.DataFrame(columns=E2E_COLUMNS)
         if not e2e.empty:
-            e2e = merge_csv(e2e, args.results / "end_to_end.csv")
-    report.plot_scaling(heads, args.figures / "head_scaling")
+            e2e = merge_csv(e2e, e2e_csv)
+    report.plot_scaling(heads, args.figures / f"{args.prefix}head_scaling")
     text = report.markdown_report(heads, e2e)
-    (args.results / "head_scaling.md").write_text(text)
+    (args.results / f"{args.prefix}head_scaling.md").write_text(text)
     print(text)
     return heads
 

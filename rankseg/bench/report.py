@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 HEAD_ORDER = ["segmenter", "rankseg", "rankseg_xattn", "rankseg_shortlist"]
-TARGET_SETTINGS = ("tiny_p16_256", "cpu_tiny")
+TARGET_SETTINGS = ("tiny_p16_256", "cpu_tiny", "vitb16_512")  # the project's two, and the GPU check's
 
 
 def _fmt(ms: float, q1: float, q3: float, mem: float, note: str) -> str:

@@ -45,7 +45,7 @@ mkdir -p "$out" "$figures"
 start=$(date +%s)
 
 echo "== 1/2 ci profile: train and evaluate (${train[1]})"
-"$PY" -m rankseg.bench.train_check --profile ci "${train[@]}" --out "$out/gpu_train_ci.csv"
+"$PY" -m rankseg.experiments.train_check --profile ci "${train[@]}" --out "$out/gpu_train_ci.csv"
 
 echo "== 2/2 head scaling and end-to-end throughput"
 "$PY" -m rankseg.bench.head_scaling "${bench[@]}" --heads segmenter rankseg rankseg_shortlist \

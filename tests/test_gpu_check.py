@@ -28,5 +28,5 @@ def test_gpu_check_dry_run_writes_every_result(tmp_path):
 def test_gpu_check_is_offline_and_takes_no_pretrained_weights():
     text = (ROOT / "scripts" / "gpu_check.sh").read_text()
     assert "HF_HUB_OFFLINE=1" in text and "set -euo pipefail" in text
-    source = (ROOT / "rankseg" / "bench" / "train_check.py").read_text()
-    assert "model.pretrained=False" in source
+    source = (ROOT / "rankseg" / "experiments" / "train_check.py").read_text()
+    assert '"model.pretrained": False' in source

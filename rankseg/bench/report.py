@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from rankseg.bench.settings import SHORTLIST_M  # noqa: E402
+
 HEAD_ORDER = ["segmenter", "rankseg", "rankseg_xattn", "rankseg_shortlist"]
 TARGET_SETTINGS = ("tiny_p16_256", "cpu_tiny", "vitb16_512")  # the project's two, and the GPU check's
 
@@ -84,6 +86,57 @@ def targets(df: pd.DataFrame, *, settings: tuple[str, ...] = TARGET_SETTINGS, n_
                                      value=large.peak_mem_mb / nhw_mb, target="< 1",
                                      holds=bool(large.peak_mem_mb < nhw_mb)))
     return pd.DataFrame(rows)
+
+
+def _cell(df: pd.DataFrame, head: str, n: int, phase: str = "train") -> pd.Series | None:
+    return _value(df, head=head, n_classes=n, phase=phase)
+
+
+def headline_table(df: pd.DataFrame, *, setting: str = "tiny_p16_256", device: str = "cpu",
+                   variant: str = "eager_fp32", n_ref: int = 1284, n_large: int = 21841) -> str:
+    """The README's rows: per head, the training step (time / peak memory) at N = `n_ref` and N = `n_large`, and
+    the growth of its time between them."""
+    sub = df[(df.device == device) & (df.setting == setting) & (df.variant == variant)]
+    rows = []
+    for head in HEAD_ORDER:
+        ref, large = _cell(sub, head, n_ref), _cell(sub, head, n_large)
+        if ref is None and large is None:
+            continue
+        fmt = lambda r, n: "not measured" if r is None else f"{r.ms_median:,.0f} ms / {r.peak_mem_mb:,.0f} MB"  # noqa: E731
+        growth = "" if ref is None or large is None else f"{large.ms_median / ref.ms_median:.2f}×"
+        rows.append({"head": head, f"train N={n_ref:,}": fmt(ref, n_ref), f"train N={n_large:,}": fmt(large, n_large),
+                     f"time N={n_large:,} ÷ N={n_ref:,}": growth})
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def readings(df: pd.DataFrame) -> list[str]:
+    """Findings computed from the CSV (no number typed by hand): target checks, the shortlist's growth with N,
+    and the share of the paper's multi-label layer in RankSeg's step."""
+    out = []
+    checks = targets(df)
+    for setting, sub in checks.groupby("setting", sort=False):
+        held = sub[sub.holds.eq(True)].apply(lambda r: f"{r['head']} {r.check} = {r.value:.3g}", axis=1).tolist()
+        failed = sub[sub.holds.eq(False)].apply(lambda r: f"{r['head']} {r.check} = {r.value:.3g} ({r.target})",
+                                                axis=1).tolist()
+        out.append(f"**Targets at `{setting}`**: {len(held)} of {len(sub)} checks hold"
+                   + (f"; not met: {'; '.join(failed)}" if failed else "")
+                   + (f" ({sub.holds.isna().sum()} not computable: a side was not measured)" if sub.holds.isna().any() else "")
+                   + ".")
+    train = df[(df.phase == "train") & df.ms_median.notna() & (df.variant == "eager_fp32")]
+    for (device, setting), sub in train.groupby(["device", "setting"], sort=False):
+        ns = sorted(sub[sub["head"] == "rankseg_shortlist"].n_classes)
+        if len(ns) >= 2:
+            lo, hi = _cell(sub, "rankseg_shortlist", ns[0]), _cell(sub, "rankseg_shortlist", ns[-1])
+            out.append(f"**Large-vocabulary shortlist at `{setting}` ({device})**: its training step grows "
+                       f"{hi.ms_median / lo.ms_median:.2f}× from N = {ns[0]:,} to N = {ns[-1]:,} "
+                       f"({lo.ms_median:,.0f} → {hi.ms_median:,.0f} ms, {lo.peak_mem_mb:,.0f} → "
+                       f"{hi.peak_mem_mb:,.0f} MB).")
+        for n in sorted(set(sub.n_classes)):
+            faithful, short = _cell(sub, "rankseg", n), _cell(sub, "rankseg_shortlist", n)
+            if faithful is not None and short is not None and n > SHORTLIST_M:
+                out.append(f"At `{setting}`, N = {n:,}: the shortlist's training step takes "
+                           f"{short.ms_median / faithful.ms_median:.2f}× the paper's head's.")
+    return out
 
 
 def plot_scaling(df: pd.DataFrame, path: Path, *, variant: str = "eager_fp32") -> None:

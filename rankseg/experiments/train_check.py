@@ -1,7 +1,7 @@
 """Train and evaluate a profile once on a device (bf16 autocast on CUDA: `train.amp`) and write one CSV row:
 the GPU check's proof that the package trains end to end on that device.
 
-    python -m rankseg.bench.train_check --profile ci --device cuda --out results/benchmarks/gpu_train_ci.csv
+    python -m rankseg.experiments.train_check --profile ci --device cuda --out results/benchmarks/gpu_train_ci.csv
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Sequence
 import pandas as pd
 import torch
 
-from rankseg.cli import build_config
+from rankseg.config import override, parse_value, profile
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
 from rankseg.experiments.output import git_revision
@@ -31,8 +31,13 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device is available")
     # no weight downloads: the check must run on a machine without network
-    cfg = build_config(args.profile, "emojiscenes", None, [f"train.device={args.device!r}", "train.amp=True",
-                                                           "model.pretrained=False", *args.set])
+    changes = {"train.device": args.device, "train.amp": True, "model.pretrained": False}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
+        changes[key] = parse_value(value)
+    cfg = override(profile(args.profile), changes)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as run_dir:
         result = train(cfg, run_dir, resume=False, progress=False)

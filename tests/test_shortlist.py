@@ -99,10 +99,18 @@ def test_whole_model_batch_consistency_and_oracle():
     ({"model.ml_shortlist": 10_000}, "model.ml_shortlist=10000 must be in model.top_k..data.num_classes"),
     ({"model.ml_shortlist": 32, "model.ml_head": "gap_linear"}, "model.ml_shortlist needs"),
     ({"model.ml_shortlist": 32, "model.label_selection": False}, "model.ml_shortlist needs"),
+    ({"model.ml_shortlist": 32, "train.eval_mode": "slide"}, "model.ml_shortlist needs"),
 ])
 def test_config_rejects_a_bad_shortlist(changes, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         override(profile("ci"), {"model.top_k": 8, **changes})
+
+
+def test_an_outside_ranking_is_refused():
+    clf = classifier()
+    ranking = clf.rank(torch.randn(2, 16, D), (4, 4), torch.randn(N, D))
+    with pytest.raises(ValueError, match="ml_shortlist"):
+        clf.select(ranking, ranking_scores=torch.randn(2, N))
 
 
 def test_classifier_rejects_a_bad_shortlist():

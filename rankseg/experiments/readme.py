@@ -76,11 +76,11 @@ def render(name: str, profile: str) -> str:
     return render_table(*TABLES[name], profile)
 
 
-def render_table(stem: str, cols: list[str] | None, caption: str, profile: str) -> str:
+def render_table(stem: str, cols: list[str] | None, caption: str, profile: str, *, how: str = "run the notebook") -> str:
     """results/<profile>/<stem>.csv as a markdown table (columns `cols`, or all but the provenance) with its source."""
     path = RESULTS / profile / f"{stem}.csv"
     if not path.is_file():
-        return f"*{caption}: not yet produced at the `{profile}` profile (run the notebook).*"
+        return f"*{caption}: not yet produced at the `{profile}` profile ({how}).*"
     df = pd.read_csv(path)
     prov = df[PROVENANCE].iloc[0].to_dict() if set(PROVENANCE) <= set(df.columns) else {}
     shown = df[cols] if cols else df.drop(columns=[c for c in PROVENANCE if c in df.columns])
@@ -225,7 +225,8 @@ def benchmark_markdown(profile: str) -> str:
     e2e = pd.read_csv(e2e_csv) if e2e_csv.is_file() else pd.DataFrame()
     parts = [bench_report.markdown_report(heads, e2e).strip(), "", "### Readings (computed from the CSV)", ""]
     parts += ["- " + r for r in bench_report.readings(heads)]
-    parts += ["", f"### {LARGE_VOCAB[2]}", "", render_table(*LARGE_VOCAB, profile)]
+    parts += ["", f"### {LARGE_VOCAB[2]}", "", render_table(*LARGE_VOCAB, profile,
+                                                                 how=f"python scripts/large_vocab_accuracy.py --profile {profile}")]
     gpu = BENCH / "gpu_head_scaling.md"
     parts += ["", "### GPU check", "", f"See [`{gpu.relative_to(ROOT)}`]({gpu.relative_to(ROOT)})." if gpu.is_file()
               else "*Not yet run: `scripts/gpu_check.sh` on a machine with a GPU writes results/benchmarks/gpu_*.*"]

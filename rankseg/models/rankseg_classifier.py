@@ -156,7 +156,11 @@ class RankSegClassifier(nn.Module):
             valid = None if gt_classes is None else oracle_valid_all(gt_classes)
             return Selection(class_tokens=ranking.class_tokens, valid=valid)
         k = self.options.top_k if top_k is None else top_k
-        if ranking.shortlist is not None and ranking_scores is None:
+        if ranking.shortlist is not None:
+            if ranking_scores is not None:
+                # the class tokens exist for the shortlisted classes only: an outside ranking could pick others
+                raise ValueError("ranking_scores (the independent scheme, sliding-window evaluation) cannot rank a "
+                                 "model with ml_shortlist; evaluate whole images")
             ids = ranking.shortlist
             local, valid = select_labels(ranking.ml_logits.gather(1, ids), k, threshold=threshold,
                                          gt_classes=None if gt_classes is None else gt_classes.gather(1, ids))

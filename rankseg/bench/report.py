@@ -49,6 +49,13 @@ def _value(df: pd.DataFrame, **keys: object) -> pd.Series | None:
     return None if sub.empty else sub.iloc[0]
 
 
+def _ratio_spread(num: pd.Series | None, den: pd.Series | None) -> str:
+    """The ratio's range from the two rows' quartiles (numerator q1 ÷ denominator q3 to q3 ÷ q1), or ""."""
+    if num is None or den is None or any(pd.isna(r.get(c)) for r in (num, den) for c in ("ms_q1", "ms_q3")):
+        return ""
+    return f"{num.ms_q1 / den.ms_q3:.3g}–{num.ms_q3 / den.ms_q1:.3g}"
+
+
 def targets(df: pd.DataFrame, *, settings: tuple[str, ...] = TARGET_SETTINGS, n_ref: int = 1284,
             n_large: int = 21841) -> pd.DataFrame:
     """The project's targets (issue 16), head only, per (device, variant) at each of `settings`:
@@ -58,8 +65,8 @@ def targets(df: pd.DataFrame, *, settings: tuple[str, ...] = TARGET_SETTINGS, n_
     * the large-vocabulary option (`rankseg_shortlist`): its training step at N = `n_large` ≤ 3× its step at
       N = `n_ref`, and its training peak memory at N = `n_large` below one N×H×W fp32 tensor at that setting.
 
-    One row per check with the measured value, the threshold and `holds` (True, False, or NA when a side was not
-    measured)."""
+    One row per check with the measured value (ratio of medians), its spread (from the rows' quartiles), the
+    threshold and `holds` (judged on the medians; True, False, or NA when a side was not measured)."""
     rows = []
     for (device, variant, setting), sub in df.groupby(["device", "variant", "setting"]):
         if setting not in settings:
@@ -73,17 +80,18 @@ def targets(df: pd.DataFrame, *, settings: tuple[str, ...] = TARGET_SETTINGS, n_
                 value = float("nan") if base is None or ours is None else ours[what] / base[what]
                 quantity = "memory" if what == "peak_mem_mb" else "time"
                 rows.append(where | dict(head=head, check=f"{phase} {quantity} ÷ baseline at N={n_ref}", value=value,
+                                         spread=_ratio_spread(ours, base) if quantity == "time" else "",
                                          target=f"{'<' if strict else '≤'} {limit}",
                                          holds=pd.NA if pd.isna(value) else bool(value < limit if strict else value <= limit)))
         ref = _value(sub, head="rankseg_shortlist", n_classes=n_ref, phase="train")
         large = _value(sub, head="rankseg_shortlist", n_classes=n_large, phase="train")
         ratio = float("nan") if ref is None or large is None else large.ms_median / ref.ms_median
         rows.append(where | dict(head="rankseg_shortlist", check=f"train time at N={n_large} ÷ at N={n_ref}",
-                                 value=ratio, target="≤ 3", holds=pd.NA if pd.isna(ratio) else bool(ratio <= 3)))
+                                 value=ratio, spread=_ratio_spread(large, ref), target="≤ 3", holds=pd.NA if pd.isna(ratio) else bool(ratio <= 3)))
         if large is not None:
             nhw_mb = 4 * n_large * large.height * large.width / 2**20
             rows.append(where | dict(head="rankseg_shortlist", check=f"train memory at N={n_large} ÷ one N×H×W fp32 tensor",
-                                     value=large.peak_mem_mb / nhw_mb, target="< 1",
+                                     value=large.peak_mem_mb / nhw_mb, spread="", target="< 1",
                                      holds=bool(large.peak_mem_mb < nhw_mb)))
     return pd.DataFrame(rows)
 

@@ -1,6 +1,6 @@
 """The cost of pixel classification as the vocabulary grows, and end-to-end training throughput.
 
-    python -m rankseg.bench.head_scaling --device cpu     # ≈25 min on 2 shared CPU cores
+    python -m rankseg.bench.head_scaling --device cpu     # ≈20 min on 2 shared CPU cores
     python -m rankseg.bench.head_scaling --device cuda    # eager fp32, eager bf16, compiled bf16
 
 Writes results/benchmarks/head_scaling.csv and end_to_end.csv (rows of other devices are kept), the tables

@@ -100,20 +100,24 @@ def _cell(df: pd.DataFrame, head: str, n: int, phase: str = "train") -> pd.Serie
     return _value(df, head=head, n_classes=n, phase=phase)
 
 
-def headline_table(df: pd.DataFrame, *, setting: str = "tiny_p16_256", device: str = "cpu",
+def headline_table(df: pd.DataFrame, *, settings: tuple[str, ...] = ("tiny_p16_256", "cpu_tiny"), device: str = "cpu",
                    variant: str = "eager_fp32", n_ref: int = 1284, n_large: int = 21841) -> str:
-    """The README's rows: per head, the training step (time / peak memory) at N = `n_ref` and N = `n_large`, and
-    the growth of its time between them."""
-    sub = df[(df.device == device) & (df.setting == setting) & (df.variant == variant)]
+    """The README's rows: per setting and head, the training step (time / peak memory) at N = `n_ref` and
+    N = `n_large` (or why it was not measured), and the growth of its time between them."""
     rows = []
-    for head in HEAD_ORDER:
-        ref, large = _cell(sub, head, n_ref), _cell(sub, head, n_large)
-        if ref is None and large is None:
-            continue
-        fmt = lambda r, n: "not measured" if r is None else f"{r.ms_median:,.0f} ms / {r.peak_mem_mb:,.0f} MB"  # noqa: E731
-        growth = "" if ref is None or large is None else f"{large.ms_median / ref.ms_median:.2f}×"
-        rows.append({"head": head, f"train N={n_ref:,}": fmt(ref, n_ref), f"train N={n_large:,}": fmt(large, n_large),
-                     f"time N={n_large:,} ÷ N={n_ref:,}": growth})
+    for setting in settings:
+        sub = df[(df.device == device) & (df.setting == setting) & (df.variant == variant) & (df.phase == "train")]
+        for head in HEAD_ORDER:
+            cells = {n: sub[(sub["head"] == head) & (sub.n_classes == n)] for n in (n_ref, n_large)}
+            if all(c.empty for c in cells.values()):
+                continue
+            shown = {n: "—" if c.empty else _fmt(c.ms_median.iloc[0], float("nan"), float("nan"),
+                                                 c.peak_mem_mb.iloc[0], c.note.fillna("").iloc[0])
+                     for n, c in cells.items()}
+            ref, large = _cell(sub, head, n_ref), _cell(sub, head, n_large)
+            growth = "" if ref is None or large is None else f"{large.ms_median / ref.ms_median:.2f}×"
+            rows.append({"setting": setting, "head": head, f"train N={n_ref:,}": shown[n_ref],
+                         f"train N={n_large:,}": shown[n_large], f"time N={n_large:,} ÷ N={n_ref:,}": growth})
     return pd.DataFrame(rows).to_markdown(index=False)
 
 

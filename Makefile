@@ -17,7 +17,12 @@ env: $(VENV)/.installed
 
 # Re-installs when pyproject.toml changes. The distribution is rankseg-repro, installed from this checkout:
 # nothing here ever asks PyPI for `rankseg` (an unrelated project).
+# The environment takes about 7 GiB (torch and torchvision are CUDA builds): say so up front rather than fail
+# half-way with "No space left on device".
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c "import shutil, sys; free = shutil.disk_usage('.').free / 2**30; sys.exit(0 if free >= 8 or \
+	  '$(wildcard $(VENV)/bin/python)' else f'make env: the environment needs about 7 GiB of disk (torch is a CUDA build), \
+	  only {free:.1f} GiB are free here; free some space (old clones, caches) and run make again')"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"

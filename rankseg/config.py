@@ -167,6 +167,9 @@ class Config:
             if not m.top_k <= m.ml_shortlist <= n:
                 raise ValueError(f"model.ml_shortlist={m.ml_shortlist} must be in model.top_k..data.num_classes = "
                                  f"{m.top_k}..{n}")
+        if m.framework != "segmenter" and (m.token_encoder != "vit" or m.freeze_backbone):
+            raise ValueError(f"model.token_encoder={m.token_encoder!r} and model.freeze_backbone={m.freeze_backbone} "
+                             "are Segmenter options; model.framework is " + repr(m.framework))
         if m.label_selection and not m.multilabel and m.scheme == "joint" and m.oracle != "train_eval":
             raise ValueError("label_selection needs a ranking: set model.multilabel=True, model.scheme='independent' "
                              "or model.oracle='train_eval'")
@@ -246,6 +249,8 @@ def _matches(value: Any, hint: Any) -> bool:
         return isinstance(value, kind) and not isinstance(value, bool)
     if hint is str:
         return isinstance(value, str)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]: any length
+        return isinstance(value, tuple) and all(_matches(v, args[0]) for v in value)
     if origin is tuple:
         return isinstance(value, tuple) and len(value) == len(args) and all(map(_matches, value, args))
     return True

@@ -111,3 +111,14 @@ def test_config_errors():
     assert Config.from_dict(profile("default").to_dict()) == profile("default")
     paper = profile("paper", "coco_lvis", root="/data/coco_lvis")
     assert (paper.model.top_k, paper.loss.ml_weight, paper.data.num_classes) == (100, 300.0, 1284)
+
+
+def test_late_change_reads_the_last_fifth_of_the_evaluations():
+    from rankseg.engine.curves import late_change
+
+    curves = pd.DataFrame({"iteration": [50, 100, 150, 200, 200], "total": [1.0, 0.9, 0.8, float("nan"), 0.7],
+                           "miou": [float("nan"), 10.0, 12.0, 15.5, float("nan")]})
+    assert late_change(curves, 200, tail=0.5) == 5.5  # evaluations at 100 and 200
+    assert late_change(curves, 200, tail=0.25) == 3.5  # at 150 and 200
+    assert late_change(curves, 200, tail=0.1) is None  # one evaluation only
+    assert late_change(curves.drop(columns="miou"), 200) is None

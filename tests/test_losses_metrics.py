@@ -96,3 +96,25 @@ def test_top_k_recall():
     ids = torch.tensor([[0, 2], [2, 1]])
     assert top_k_recall(ids, gt) == (2, 4)
     assert top_k_recall(ids, gt, valid=torch.tensor([[False, True], [True, True]])) == (1, 4)
+
+
+def test_class_frequency_prior_ranks_by_training_image_counts():
+    from rankseg.experiments.prior import class_frequency_prior
+
+    class Labels:  # images as label maps; `label(i)` as EmojiScenes offers it
+        num_classes, class_names = 4, list("abcd")
+
+        def __init__(self, maps):
+            self.maps = [np.asarray(m) for m in maps]
+
+        def __len__(self):
+            return len(self.maps)
+
+        def label(self, i):
+            return self.maps[i]
+
+    train = Labels([[[0, 1]], [[0, 2]], [[0, 1]], [[3, 3]]])  # counts 3, 2, 1, 1: class 0 first, then 1
+    val = Labels([[[0, 2]], [[1, 1]]])
+    prior = class_frequency_prior(train, val, num_classes=4, k=2)
+    assert prior["recall_at_k"] == pytest.approx(100 * 2 / 3)  # top 2 = {0, 1}: hits 0 and 1, misses 2
+    assert 0 < prior["map"] <= 100

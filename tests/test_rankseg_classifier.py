@@ -81,3 +81,37 @@ def test_every_framework_uses_the_module_and_loads_old_checkpoints(name):
     fresh = build_model(CONFIGS[name]())
     fresh.load_state_dict(old, strict=True)
     assert all(torch.equal(v, fresh.state_dict()[k]) for k, v in state.items())
+
+
+@pytest.mark.parametrize("kind", ["encoder", "decoder", "cross_attention"])
+def test_class_tokens_are_taken_after_the_heads_layernorm(kind):
+    """As the official code: the class tokens selected and passed on are the multi-label head's normalised ones,
+    and the head scores exactly those tokens."""
+    clf = classifier(ml_head=kind)
+    head = clf.ml_head
+    with torch.no_grad():  # an affine LayerNorm that is not the identity, so before and after differ
+        head.norm.weight.uniform_(0.5, 2.0)
+        head.norm.bias.uniform_(-1.0, 1.0)
+    seen = {}
+    head.norm.register_forward_hook(lambda _m, _i, out: seen.setdefault("normed", out))
+    ranking = clf.rank(torch.randn(2, 16, D), (4, 4), torch.randn(N, D))
+    torch.testing.assert_close(ranking.class_tokens, seen["normed"])
+    torch.testing.assert_close(ranking.ml_logits, head.classifier(ranking.class_tokens))
+
+
+def test_oracle_keeps_every_ground_truth_class_even_beyond_k():
+    clf = classifier().eval()
+    tokens, class_emb = torch.randn(3, 16, D), torch.randn(N, D)
+    gt = torch.zeros(3, N, dtype=torch.bool)
+    gt[0, [1, 4, 9, 13, 20, 22, 27, 29]] = True  # 8 classes > K = 5
+    gt[1, [2, 6]] = True
+    with torch.no_grad():
+        sel = clf.select(clf.rank(tokens, (4, 4), class_emb), gt_classes=gt)
+        alone = clf.select(clf.rank(tokens[1:2], (4, 4), class_emb), gt_classes=gt[1:2])
+    assert sel.class_ids.shape == (3, 8)  # |GT| channels (the batch's largest), not K
+    assert set(sel.class_ids[0].tolist()) == set(gt[0].nonzero().flatten().tolist()) and sel.valid[0].all()
+    assert set(sel.class_ids[1, :2].tolist()) == {2, 6} and sel.valid[1].sum() == 2
+    assert sel.valid[2].all()  # an image without any labelled pixel masks nothing
+    assert alone.class_ids.shape == (1, 2) and alone.class_ids.equal(sel.class_ids[1:2, :2])
+    logits = clf.score(tokens, sel.class_tokens, (4, 4))  # ranks beyond K reuse the last rank's temperature
+    assert logits.shape == (3, 8, 4, 4) and torch.isfinite(logits).all()

@@ -27,6 +27,11 @@ def test_set_type_errors_name_the_key_and_the_type(capsys):
     # what was accepted before still is: ints for floats, NumPy integers, lists for tuples
     cfg = override(profile("ci"), {"train.lr": 1, "model.top_k": np.int64(7), "data.ratio_range": [0.5, 1.5]})
     assert (cfg.train.lr, cfg.model.top_k, cfg.data.ratio_range) == (1, 7, (0.5, 1.5))
+    # tuple[int, ...] takes any length of ints, and a config round-trips through its dict
+    cfg = override(profile("ci"), {"model.feature_indices": [1, 4]})
+    assert cfg.model.feature_indices == (1, 4) and type(cfg).from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(TypeError, match=r"'model.feature_indices' expects tuple\[int, \.\.\.\]"):
+        override(profile("ci"), {"model.feature_indices": (1, "x")})
 
 
 def test_vocabulary_sizes_agree():

@@ -63,3 +63,14 @@ def _tensorboard_writer(log_dir: Path):
         raise ImportError("train.tensorboard=True needs the tensorboard package (pip install tensorboard); "
                           "curves.csv is written without it") from exc
     return SummaryWriter(log_dir=str(log_dir))
+
+
+def late_change(curves: pd.DataFrame, iterations: int, *, column: str = "miou", tail: float = 0.2) -> float | None:
+    """How much `column` moved over the last `tail` of the steps: its value at the last evaluation minus its value
+    at the first evaluation at or after step (1 - tail)·iterations; None with fewer than two evaluations there
+    (None rather than NaN, so that records holding it compare equal).
+    A run has converged when this is small (the default regime asks for under one mIoU point)."""
+    if column not in curves:
+        return None
+    evals = curves[curves[column].notna() & (curves["iteration"] >= (1 - tail) * iterations)]
+    return float(evals[column].iloc[-1] - evals[column].iloc[0]) if len(evals) > 1 else None

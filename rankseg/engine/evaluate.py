@@ -24,7 +24,8 @@ class EvalResult:
     miou: float
     pixel_acc: float
     map: float = float("nan")  # multi-label mAP of the image-level scores
-    recall_at_k: float = float("nan")  # share of ground-truth classes among the selected K
+    recall_at_k: float = float("nan")  # share of ground-truth classes among the selected K (or, for a model
+    # without label selection evaluated with EvalOptions.top_k, among the top K of its ranking)
     per_class_iou: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def summary(self) -> dict[str, float]:
@@ -137,6 +138,9 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 8, device:
                 targets.append(gt.cpu())
             if out.class_ids is not None:
                 h_, t_ = top_k_recall(out.class_ids, gt, out.valid)
+                hits, total = hits + h_, total + t_
+            elif ranking is not None and options.top_k is not None:  # a ranking without selection: its top K
+                h_, t_ = top_k_recall(ranking.topk(min(options.top_k, n), dim=1).indices, gt)
                 hits, total = hits + h_, total + t_
     model.train(was_training)
     scores_all = torch.cat(scores) if scores else torch.zeros(0, n)

@@ -49,6 +49,10 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
                                       "paper setting", "paper value", "paper gain"],
                     "Mask2Former + RankSeg (the paper's Mask2Former table)"),
 }
+# Not a notebook's: scripts/regime_pilots.py writes it (the baseline and a standalone classifier, never RankSeg).
+TABLES["regime_pilot"] = ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou",
+                                           "miou_late_change", "recall_at_k", "map"],
+                          "Pilots for the next default regime (baseline and standalone multi-label classifier only)")
 # Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
 LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
@@ -195,6 +199,9 @@ def results_markdown(profile: str) -> str:
              f"wall-clock seconds and provenance per run are in `results/{profile}/runs/*.json`, the executed "
              f"notebooks in `results/executed/{profile}/`. The readings are the notebooks' own, computed from "
              "these tables.", "", "## The gains, ours beside the paper's", "", gains_table(profile)]
+    if (RESULTS / profile / "regime_pilot.csv").is_file():
+        parts += ["", f"## {TABLES['regime_pilot'][2]}", "", "Written by `scripts/regime_pilots.py`; the choice they "
+                  "support is argued in the README.", "", render("regime_pilot", profile)]
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         prefix = notebook.stem[:3]
         parts += ["", f"## {_title(notebook)}", "", f"Notebook: [`notebooks/{notebook.name}`](notebooks/{notebook.name})."]

@@ -28,6 +28,7 @@ from torch.utils.data import Dataset
 
 from rankseg.config import KEY_SCHEMA, Config, result_dict
 from rankseg.engine.checkpoint import has_checkpoint, load_weights
+from rankseg.engine.curves import late_change
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
 from rankseg.experiments.output import git_revision, results_dir
@@ -115,7 +116,8 @@ def _replace_record(record: RunRecord) -> None:
 def _train_record(cfg: Config, key: str, *, datasets, progress: bool, resume: bool) -> RunRecord:
     start = time.time()
     result = train(cfg, RUNS / key, resume=resume, datasets=datasets, progress=progress)
-    return RunRecord(key=key, config=cfg, final=result.final.summary(), curves=result.curves,
+    final = {**result.final.summary(), "miou_late_change": late_change(result.curves, cfg.train.iterations)}
+    return RunRecord(key=key, config=cfg, final=final, curves=result.curves,
                      seconds=round(time.time() - start, 1), device=describe_device(pick_device(cfg.train.device)),
                      provenance={"git_revision": git_revision(), **software_versions()})
 

@@ -58,6 +58,10 @@ class ViTEncoder(nn.Module):
         self.register_buffer("mean", torch.tensor(cfg.get("mean", (0.5, 0.5, 0.5))).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(cfg.get("std", (0.5, 0.5, 0.5))).view(1, 3, 1, 1), persistent=False)
 
+    @property
+    def size_divisor(self) -> int:
+        return self.patch_size
+
     def forward(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
         if images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"expected images of shape (B, 3, H, W), got {tuple(images.shape)}")

@@ -7,6 +7,7 @@ from torch import nn
 from rankseg.config import Config
 from rankseg.models.backbone import build_vit_encoder
 from rankseg.models.classifier import MultiLabelClassifier
+from rankseg.models.feature_encoder import PyramidTokens, TimmFeatures
 from rankseg.models.mask2former import build_mask2former
 from rankseg.models.mask_transformer import MaskTransformer
 from rankseg.models.pixel_framework import build_pixel_framework
@@ -29,11 +30,16 @@ def build_model(cfg: Config) -> nn.Module:
 def build_segmenter(cfg: Config) -> Segmenter:
     """Segmenter baseline or RankSeg, as `cfg.model` says, for `cfg.data.num_classes` classes."""
     m = cfg.model
-    encoder = build_vit_encoder(cfg)
+    if m.token_encoder == "feature_pyramid":
+        encoder = PyramidTokens(TimmFeatures(name=m.backbone, out_indices=m.feature_indices,
+                                             output_stride=m.output_stride, pretrained=m.pretrained,
+                                             pretrained_path=m.pretrained_path))
+    else:
+        encoder = build_vit_encoder(cfg)
     decoder = MaskTransformer(num_classes=cfg.data.num_classes, d_encoder=encoder.embed_dim, d_model=m.d_model,
                               n_heads=m.n_heads, n_layers=m.n_layers, mlp_ratio=m.mlp_ratio,
                               drop_path_rate=m.drop_path_rate, rankseg=RankSegOptions.from_config(m))
-    return Segmenter(encoder=encoder, decoder=decoder)
+    return Segmenter(encoder=encoder, decoder=decoder, freeze_encoder=m.freeze_backbone)
 
 
 def build_classifier(cfg: Config) -> MultiLabelClassifier:

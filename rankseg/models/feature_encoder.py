@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from einops import rearrange
 from torch import Tensor, nn
 
@@ -100,3 +101,28 @@ class ViTFeatureMap(nn.Module):
     def forward(self, images: Tensor) -> list[Tensor]:
         tokens, (h, w) = self.vit(images)
         return [rearrange(tokens, "b (h w) d -> b d h w", h=h, w=w)]
+
+
+class PyramidTokens(nn.Module):
+    """A CNN's feature pyramid as Segmenter's pixel tokens: the maps of `features` resized (bilinear) to the
+    finest of them and concatenated along channels, so every token sees every level.
+
+    images (B, 3, H, W) in [0, 1] → tokens (B, (H/r)·(W/r), ΣC_i) and the grid (H/r, W/r), r the finest stride.
+    """
+
+    def __init__(self, features: TimmFeatures) -> None:
+        super().__init__()
+        self.features = features
+        self.embed_dim = sum(features.channels)
+        self.stride = min(features.reductions)
+
+    @property
+    def size_divisor(self) -> int:
+        return self.features.size_divisor
+
+    def forward(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
+        maps = self.features(images)
+        size = maps[int(torch.tensor([m.shape[-1] for m in maps]).argmax())].shape[-2:]
+        fused = torch.cat([m if m.shape[-2:] == size else F.interpolate(m, size=size, mode="bilinear",
+                                                                         align_corners=False) for m in maps], dim=1)
+        return rearrange(fused, "b c h w -> b (h w) c"), (int(size[0]), int(size[1]))

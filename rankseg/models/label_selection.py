@@ -75,14 +75,20 @@ def threshold_valid(scores: Tensor, class_ids: Tensor, threshold: float) -> Tens
 
 
 def select_labels(ranking: Tensor | None, k: int, *, gt_classes: Tensor | None = None,
-                  threshold: float | None = None) -> tuple[Tensor, Tensor | None]:
+                  threshold: float | None = None, oracle_keeps_k: bool = False) -> tuple[Tensor, Tensor | None]:
     """Label selection as every RankSeg head does it: rank, keep the top K, mark the usable channels.
 
     ranking (B, N) scores (the multi-label head's, or an independent classifier's); gt_classes (B, N) bool
-    puts the ground-truth classes first (oracle); threshold keeps only selected classes whose probability
-    exceeds it (dynamic K). Returns class_ids (B, K) in rank order and valid (B, K) bool or None.
+    replaces the top K by the ground-truth classes (oracle: |GT| channels, the batch padded to its largest |GT|); threshold keeps only selected classes whose probability
+    exceeds it (dynamic K); `oracle_keeps_k` keeps K channels in oracle mode instead (ground truth first, the rest
+    masked), for a classifier sized for exactly K. Returns class_ids (B, K) in rank order (K = max |GT| for the oracle) and valid (B, K)
+    bool or None.
     """
     if gt_classes is not None:
+        if not oracle_keeps_k:
+            # The oracle keeps every ground-truth class (|GT| channels, padded to the batch's largest |GT| and
+            # masked by `valid`), not K: capped at K it would drop classes of crowded images, not an oracle.
+            k = max(int(gt_classes.sum(dim=1).max()), 1)
         ranking = oracle_ranking(ranking, gt_classes)
     if ranking is None:
         raise ValueError("label selection needs a ranking: a multi-label head, ranking_scores "

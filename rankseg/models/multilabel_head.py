@@ -2,7 +2,8 @@
 
 All heads take patch tokens (B, P, D) on an (h, w) grid plus the learnable class embeddings (N, D),
 and return image-level scores (B, N) together with class tokens (B, N, D): the embeddings after the
-head has looked at the image, which the joint scheme selects from and passes to the pixel decoder.
+head has looked at the image and its final LayerNorm, which the joint scheme selects from and passes to the
+pixel decoder.
 """
 
 from __future__ import annotations
@@ -117,4 +118,7 @@ class MultiLabelHead(nn.Module):
         else:
             for blk in self.blocks:
                 cls = blk(cls, pooled)
-        return self.classifier(self.norm(cls), class_ids), cls
+        # The class tokens handed on to label selection and the pixel decoder are the normalised ones, as in the
+        # official code (which gathers them after the head's LayerNorm).
+        cls = self.norm(cls)
+        return self.classifier(cls, class_ids), cls

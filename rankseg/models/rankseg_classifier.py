@@ -107,13 +107,17 @@ class RankSegClassifier(nn.Module):
         selection.
 
     ``pixel_scores=False`` leaves out the scoring step's parameters, for a caller that classifies the selected
-    class tokens its own way (Mask2Former classifies queries, with a no-object column).
+    class tokens its own way (Mask2Former classifies queries, with a no-object column). The oracle keeps every
+    ground-truth class (|GT| channels), unless ``fixed_width``: then K channels, ground truth first and the rest
+    masked, for a caller whose classifier is sized for exactly K (Mask2Former's LayerNorm over K + 1 scores).
     """
 
     def __init__(self, *, num_classes: int, dim: int, num_heads: int, mlp_ratio: float = 4.0,
-                 options: RankSegOptions = RankSegOptions(), pixel_scores: bool = True) -> None:
+                 options: RankSegOptions = RankSegOptions(), pixel_scores: bool = True,
+                 fixed_width: bool = False) -> None:
         super().__init__()
         o = self.options = options
+        self.fixed_width = fixed_width
         if o.label_selection and not 0 < o.top_k <= num_classes:
             raise ValueError(f"top_k must be in 1..{num_classes} (the number of classes), got {o.top_k}")
         self.num_classes = num_classes
@@ -163,11 +167,13 @@ class RankSegClassifier(nn.Module):
                                  "model with ml_shortlist; evaluate whole images")
             ids = ranking.shortlist
             local, valid = select_labels(ranking.ml_logits.gather(1, ids), k, threshold=threshold,
-                                         gt_classes=None if gt_classes is None else gt_classes.gather(1, ids))
+                                         gt_classes=None if gt_classes is None else gt_classes.gather(1, ids),
+                                         oracle_keeps_k=self.fixed_width)
             return Selection(class_tokens=gather_rows(ranking.class_tokens, local), class_ids=ids.gather(1, local),
                              valid=valid)
         scores = ranking_scores if ranking_scores is not None else ranking.ml_logits
-        class_ids, valid = select_labels(scores, k, gt_classes=gt_classes, threshold=threshold)
+        class_ids, valid = select_labels(scores, k, gt_classes=gt_classes, threshold=threshold,
+                                         oracle_keeps_k=self.fixed_width)
         return Selection(class_tokens=gather_rows(ranking.class_tokens, class_ids), class_ids=class_ids, valid=valid)
 
     def score(self, pixels: Tensor, classes: Tensor, grid: tuple[int, int]) -> Tensor:

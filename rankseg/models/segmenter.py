@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from rankseg.models.backbone import ViTEncoder
+from rankseg.models.feature_encoder import PyramidTokens
 from rankseg.models.mask_transformer import MaskTransformer
 from rankseg.models.output import SegOutput
 
 
 class Segmenter(nn.Module):
     """Encode the image into tokens, score the classes, select the top K, decode the pixels over them.
+
+    The encoder is a ViT (the paper's) or a CNN's feature pyramid (PyramidTokens); `freeze_encoder` keeps its
+    weights as loaded (no gradients, batch norm in eval mode even while training).
 
     forward(images (B, 3, H, W) float in [0, 1], **decoder kwargs) → SegOutput (see MaskTransformer for
     the keyword arguments: gt_classes, ranking_scores, top_k, threshold).
@@ -19,19 +24,31 @@ class Segmenter(nn.Module):
     `size_divisor`, `ranks_labels`, `multilabel_parameters()` and a forward that returns a SegOutput.
     """
 
-    def __init__(self, *, encoder: ViTEncoder, decoder: MaskTransformer) -> None:
+    def __init__(self, *, encoder: ViTEncoder | PyramidTokens, decoder: MaskTransformer,
+                 freeze_encoder: bool = False) -> None:
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
         self.num_classes = decoder.num_classes
+        self.freeze_encoder = freeze_encoder
+        if freeze_encoder:
+            self.encoder.requires_grad_(False)
+            self.encoder.eval()
+
+    def train(self, mode: bool = True) -> "Segmenter":
+        super().train(mode)
+        if self.freeze_encoder:  # a frozen encoder keeps its batch-norm statistics and runs without dropout
+            self.encoder.eval()
+        return self
 
     def forward(self, images: Tensor, **kwargs) -> SegOutput:
-        tokens, grid = self.encoder(images)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+            tokens, grid = self.encoder(images)
         return self.decoder(tokens, grid, **kwargs)
 
     @property
     def size_divisor(self) -> int:
         """Input sides must be multiples of this (evaluation pads to it)."""
-        return self.encoder.patch_size
+        return self.encoder.size_divisor
 
     @property
     def ranks_labels(self) -> bool:

@@ -84,7 +84,7 @@ class Mask2Former(nn.Module):
             self.cls_emb = nn.Parameter(torch.randn(num_classes, dim) * 0.02)
             options = replace(rankseg, label_selection=True, top_k=self.top_k)
             self.rankseg = RankSegClassifier(num_classes=num_classes, dim=dim, num_heads=num_heads, options=options,
-                                             pixel_scores=False)
+                                             pixel_scores=False, fixed_width=True)
             self.classifier = RankedQueryClassifier(dim=dim, top_k=self.top_k, rank_adaptive=rankseg.rank_adaptive)
         else:
             if rankseg.label_selection:

@@ -1,0 +1,137 @@
+"""Pilots for choosing the `default` regime (issue 13): the Segmenter baseline and a standalone multi-label
+classifier only, never RankSeg, so that the regime is not tuned to the method under test.
+
+Each pilot is a config (a candidate regime plus changes) trained through the package's own engine; a row per
+pilot goes to results/default/regime_pilot.csv: the setting, its cost per step (CPU seconds, one thread), steps,
+and the validation mIoU, recall@K of the ground-truth classes and mAP at the end, plus the mIoU change over the
+last 20 % of the steps (miou_late_change). The standalone classifier is the joint multi-label head with its pixel loss switched
+off (loss.seg_weight = 0): frozen features → the decoder's projection → the multi-label layer over all N classes.
+
+    python scripts/regime_pilots.py --list
+    python scripts/regime_pilots.py baseline_os16 classifier_os16 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from rankseg.config import Config, override, profile
+from rankseg.models.pretrained import EFFICIENTNET_LITE0_PYPI
+from rankseg.paths import RESULTS, RUNS
+
+CSV = RESULTS / "default" / "regime_pilot.csv"
+K = 50  # recall@K of the ranking, at the default's K
+PRIOR = "class_frequency_prior"
+
+# The candidate regime: Segmenter's mask transformer on a frozen ImageNet EfficientNet-Lite0 feature pyramid.
+CANDIDATE = {
+    "data.num_train": 16_000, "data.num_val": 300, "data.image_size": 64,
+    "model.token_encoder": "feature_pyramid", "model.backbone": "tf_efficientnet_lite0",
+    "model.pretrained_path": EFFICIENTNET_LITE0_PYPI, "model.freeze_backbone": True,
+    "model.feature_indices": (1, 2, 4), "model.output_stride": 16, "model.drop_path_rate": 0.0,
+    "train.iterations": 1000, "train.batch_size": 16, "train.lr": 1e-3, "train.weight_decay": 0.01,
+    "train.warmup_iters": 50, "train.eval_every": 100, "train.eval_batch_size": 50, "train.log_every": 50,
+}
+BASELINE = {"model.multilabel": False, "model.label_selection": False}
+CLASSIFIER = {"model.multilabel": True, "model.label_selection": False, "loss.seg_weight": 0.0}
+
+PILOTS: dict[str, dict] = {
+    # the segmentation baseline: feature levels, and the shared pilots' stride-8 two-level setting
+    "baseline_os16": {**BASELINE},
+    "baseline_os8_s4s8": {**BASELINE, "model.feature_indices": (1, 4), "model.output_stride": 8},
+    "baseline_2k_images": {**BASELINE, "data.num_train": 2000},
+    "baseline_d128": {**BASELINE, "model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0},
+    "baseline_2000_steps": {**BASELINE, "train.iterations": 2000, "train.eval_every": 200},
+    # the standalone multi-label classifier (K = 50 for recall@K)
+    "classifier_os16": {**CLASSIFIER},
+    "classifier_os16_lr3e-4": {**CLASSIFIER, "train.lr": 3e-4},
+    "classifier_d128": {**CLASSIFIER, "model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0},
+    "classifier_os16_2000_steps": {**CLASSIFIER, "train.iterations": 2000, "train.eval_every": 200},
+    "classifier_os16_fresh_scenes": {**CLASSIFIER, "data.num_train": 1_000_000, "train.iterations": 2000,
+                                     "train.eval_every": 200},
+}
+
+
+def pilot_config(name: str) -> Config:
+    return override(profile("default"), {**CANDIDATE, **PILOTS[name], "name": "default"})
+
+
+def run_pilot(name: str) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    from rankseg.engine.curves import late_change
+    from rankseg.engine.evaluate import EvalOptions
+    from rankseg.engine.train import evaluate_run, train, validation_set
+
+    if name == PRIOR:
+        return prior_row()
+    cfg = pilot_config(name)
+    start_cpu, start = time.process_time(), time.time()
+    result = train(cfg, RUNS / "pilots" / name, progress=False)
+    cpu_s = time.process_time() - start_cpu
+    curves = result.curves
+    evals = curves[curves["miou"].notna()] if "miou" in curves else curves.iloc[:0]
+    steps = cfg.train.iterations
+    # recall@K of the ranking (K = the default's 50), also for a model that does not select
+    final = evaluate_run(result.model, cfg, validation_set(cfg), options=EvalOptions(top_k=K)).summary()
+    return {"setting": name, "changes": {**PILOTS[name]}, "cpu_s_per_step": cpu_s / steps,
+            "wall_s": time.time() - start, "steps": steps, "evaluations": len(evals),
+            "miou": final["miou"], "miou_late_change": late_change(curves, steps),
+            "recall_at_k": final.get("recall_at_k", float("nan")), "map": final.get("map", float("nan"))}
+
+
+def prior_row() -> dict:
+    """The class-frequency prior: every validation image ranks the classes by their training-set image counts."""
+    from rankseg.data.build import build_datasets
+    from rankseg.experiments.prior import class_frequency_prior
+
+    cfg = pilot_config("baseline_os16")
+    train_set, val_set = build_datasets(cfg.data)
+    nan = float("nan")
+    return {"setting": PRIOR, "changes": {}, "cpu_s_per_step": nan, "wall_s": nan, "steps": 0, "evaluations": 0,
+            "miou": nan, "miou_late_change": nan,
+            **class_frequency_prior(train_set, val_set, num_classes=cfg.data.num_classes, k=K)}
+
+
+def write_row(row: dict) -> None:
+    CSV.parent.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in _read() if r["setting"] != row["setting"]] + [row]
+    with CSV.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _read() -> list[dict]:
+    if not CSV.is_file():
+        return []
+    with CSV.open() as f:
+        return list(csv.DictReader(f))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pilots", nargs="*", help=f"pilot names (default: all): {', '.join(PILOTS)}")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--list", action="store_true", help="print the pilots and their changes, then stop")
+    args = parser.parse_args()
+    names = args.pilots or [PRIOR, *PILOTS]
+    unknown = sorted(set(names) - {PRIOR, *PILOTS})
+    if unknown:
+        parser.error(f"unknown pilot(s) {unknown}; known: {', '.join(PILOTS)}")
+    if args.list:
+        for n in names:
+            print(n, PILOTS.get(n, "training-set class image counts as the ranking"))
+        return
+    with ProcessPoolExecutor(args.workers) as pool:
+        for row in pool.map(run_pilot, names):
+            write_row(row)
+            print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
+
+
+if __name__ == "__main__":
+    main()

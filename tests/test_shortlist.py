@@ -90,8 +90,8 @@ def test_whole_model_batch_consistency_and_oracle():
             assert one.predict((cfg.data.image_size,) * 2).equal(pred[i:i + 1])
         gt = torch.zeros(4, 847, dtype=torch.bool)
         gt[:, 0] = True
-        oracle = model(images, gt_classes=gt)
-        assert oracle.valid.shape == (4, 8)
+        oracle = model(images, gt_classes=gt)  # the oracle keeps the |GT| = 1 ground-truth class, if shortlisted
+        assert oracle.class_ids.shape == oracle.valid.shape == (4, 1)
 
 
 @pytest.mark.parametrize(("changes", "message"), [

@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 PROFILE ?= default
 NOTEBOOK_ARGS ?=
 BENCH_ARGS ?=
+GPU_CHECK_ARGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all notebooks test lint bench env lab test-lab
+.PHONY: all notebooks test lint bench gpu-check env lab test-lab
 
 all: notebooks
 
@@ -52,3 +53,7 @@ test-lab: env
 
 bench: env
 	$(PY) -m rankseg.bench.head_scaling --device auto $(BENCH_ARGS)
+
+# One GPU, under 8 minutes, no network: results/benchmarks/gpu_*. GPU_CHECK_ARGS=--dry-run: tiny, on CPU, to a temp dir
+gpu-check: env
+	PYTHON=$(PY) scripts/gpu_check.sh $(GPU_CHECK_ARGS)

@@ -158,6 +158,15 @@ class Config:
             raise ValueError(f"model.essnet_k={m.essnet_k or m.top_k} must be in 1..{n} (data.num_classes)")
         if m.label_selection and not 0 < m.top_k <= n:
             raise ValueError(f"model.top_k={m.top_k} must be in 1..{n} (data.num_classes)")
+        if m.ml_shortlist is not None:
+            if not (m.multilabel and m.label_selection and m.scheme == "joint" and m.ml_head != "gap_linear"
+                    and m.framework in ("segmenter", "deeplabv3", "upernet") and self.train.eval_mode == "whole"):
+                raise ValueError("model.ml_shortlist needs model.multilabel=True, model.label_selection=True, "
+                                 "model.scheme='joint', a model.ml_head other than 'gap_linear', model.framework "
+                                 "segmenter, deeplabv3 or upernet, and train.eval_mode='whole'")
+            if not m.top_k <= m.ml_shortlist <= n:
+                raise ValueError(f"model.ml_shortlist={m.ml_shortlist} must be in model.top_k..data.num_classes = "
+                                 f"{m.top_k}..{n}")
         if m.framework != "segmenter" and (m.token_encoder != "vit" or m.freeze_backbone):
             raise ValueError(f"model.token_encoder={m.token_encoder!r} and model.freeze_backbone={m.freeze_backbone} "
                              "are Segmenter options; model.framework is " + repr(m.framework))

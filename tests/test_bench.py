@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 import torch
@@ -10,7 +12,8 @@ from torch.utils._pytree import tree_flatten
 
 from rankseg.bench import head_scaling
 from rankseg.bench.head import HeadCase, measure_head
-from rankseg.bench.runner import TimingPlan, run_isolated
+from rankseg.bench.report import targets
+from rankseg.bench.runner import NotMeasured, TimingPlan, run_isolated, summarise, time_step
 from rankseg.bench.settings import FeatureSetting, build_decoder
 from rankseg.bench.steps import infer_step, random_labels, train_step
 
@@ -48,7 +51,7 @@ def _steps(head: str, phase: str):
 
 
 @pytest.mark.parametrize("phase", ["infer", "train"])
-@pytest.mark.parametrize("head", ["rankseg", "rankseg_xattn"])
+@pytest.mark.parametrize("head", ["rankseg", "rankseg_xattn", "rankseg_shortlist"])
 def test_rankseg_builds_no_class_by_pixel_tensor(head: str, phase: str) -> None:
     step, pixels = _steps(head, phase)
     with LargestPerClassMap(N_LARGE) as probe:
@@ -70,18 +73,59 @@ def test_measure_head_in_a_child_process() -> None:
     status, result = run_isolated(measure_head, dict(case=case, plan=TimingPlan(warmup=1, repeats=2)),
                                   device=torch.device("cpu"), cap_s=120, threads=1)
     assert status == "ok", result
-    assert result["ms_median"] > 0 and result["repeats"] == 2 and result["peak_mem_mb"] >= 0
+    assert len(result["cpu_ms"]) == len(result["wall_ms"]) == 2 and min(result["cpu_ms"]) > 0
+    assert result["peak_mem_mb"] >= 0
+
+
+def test_every_timed_call_is_warm_and_a_slow_step_is_not_measured() -> None:
+    calls = []
+    step = lambda: calls.append(time.perf_counter())  # noqa: E731
+    timing = time_step(step, torch.device("cpu"), TimingPlan(warmup=2, repeats=3, min_repeats=2))
+    assert len(calls) == 5 and len(timing.cpu_ms) == len(timing.wall_ms) == 3
+    with pytest.raises(NotMeasured, match="not measured"):
+        time_step(lambda: time.sleep(0.05), torch.device("cpu"),
+                  TimingPlan(warmup=1, repeats=3, min_repeats=2, budget_s=0.01))
+
+
+def test_summarise_reports_median_and_spread() -> None:
+    stats = summarise([4.0, 1.0, 3.0, 2.0, 5.0])
+    assert stats == dict(median=3.0, q1=2.0, q3=4.0, min=1.0, max=5.0)
+    assert summarise([7.0])["q1"] == 7.0
+
+
+def _row(head, n, phase, ms, mem, setting="tiny_p16_256"):
+    return dict(device="cpu", variant="eager_fp32", setting=setting, head=head, n_classes=n, phase=phase,
+                ms_median=ms, peak_mem_mb=mem, height=256, width=256)
+
+
+def test_targets_are_the_projects_and_say_which_hold() -> None:
+    df = pd.DataFrame([_row("segmenter", 1284, "train", 1000, 1000), _row("segmenter", 1284, "infer", 100, 100),
+                       _row("rankseg", 1284, "train", 100, 200), _row("rankseg", 1284, "infer", 30, 10),
+                       _row("rankseg_shortlist", 1284, "train", 100, 100), _row("rankseg_shortlist", 1284, "infer", 20, 10),
+                       _row("rankseg_shortlist", 21841, "train", 350, 500)])
+    t = targets(df).set_index(["head", "check"])
+    assert bool(t.loc[("rankseg", "train time ÷ baseline at N=1284"), "holds"]) is True  # 0.10 ≤ 0.15
+    assert bool(t.loc[("rankseg", "train memory ÷ baseline at N=1284"), "holds"]) is False  # 0.20 > 0.15
+    assert bool(t.loc[("rankseg", "infer time ÷ baseline at N=1284"), "holds"]) is False  # 0.30 ≥ 0.24
+    assert bool(t.loc[("rankseg_shortlist", "train time at N=21841 ÷ at N=1284"), "holds"]) is False  # 3.5 > 3
+    mem = t.loc[("rankseg_shortlist", "train memory at N=21841 ÷ one N×H×W fp32 tensor")]
+    assert bool(mem.holds) is True and mem.value == pytest.approx(500 / (4 * 21841 * 256 * 256 / 2**20))
+    assert pd.isna(t.loc[("rankseg_xattn", "train time ÷ baseline at N=1284"), "holds"])  # not measured
 
 
 def test_head_scaling_writes_csv_and_figure(tmp_path, capsys) -> None:
-    assert head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1",
+    assert head_scaling.main(["--settings", "test", "--vocab", "12", "200", "--e2e-sizes", "--repeats", "1", "--rounds", "2",
                               "--max-mem-gb", "0.0008", "--results", str(tmp_path / "res"),
                               "--figures", str(tmp_path / "fig")]) == 0
     df = pd.read_csv(tmp_path / "res" / "head_scaling.csv")
     required = ["device", "head", "n_classes", "k", "batch", "height", "width", "phase", "ms_median", "peak_mem_mb"]
     assert list(df.columns[:len(required)]) == required and "note" in df.columns
-    assert set(df["phase"]) == {"infer", "train"} and set(df["head"]) == {"segmenter", "rankseg", "rankseg_xattn"}
-    assert len(df) == 12
+    assert set(df["phase"]) == {"infer", "train"}
+    assert set(df["head"]) == {"segmenter", "rankseg", "rankseg_xattn", "rankseg_shortlist"}
+    assert len(df) == 16
+    measured = df[df.ms_median.notna()]
+    assert (measured.rounds == 2).all() and (measured.repeats == 2).all() and (measured.clock == "cpu").all()
+    assert (measured.ms_min <= measured.ms_median).all() and (measured.ms_median <= measured.ms_max).all()
     # the tiny memory limit (0.8 MB) skips the baseline's 200-channel training logits, not RankSeg's K = 100
     skipped = df[df.ms_median.isna()]
     assert (skipped["head"] == "segmenter").all() and skipped.note.str.startswith("skipped").all()

@@ -27,6 +27,7 @@ TARGETS = {
     "notebooks": (["PROFILE=ci", "NOTEBOOK_ARGS=--dry-run --only 01"], "would run 01_quickstart.ipynb"),
     "lab": (["-n", "PROFILE=ci"], "rankseg.lab --profile ci"),
     "test-lab": (["-n"], "scripts/test_lab.py"),
+    "gpu-check": (["-n"], "scripts/gpu_check.sh"),
     "bench": (["BENCH_ARGS=--settings test --vocab 8 --heads segmenter rankseg --e2e-sizes --repeats 1 "
                "--results {tmp} --figures {tmp}"], "rankseg"),
 }

@@ -1,7 +1,7 @@
 """Head benchmark: the decoder alone (Segmenter baseline or RankSeg) on random encoder tokens.
 
 One setting = (feature shape, head, N, K, phase, variant). `measure_head` runs in a child process
-(`rankseg.bench.runner.run_isolated`) and returns the median step time and the peak memory.
+(`rankseg.bench.runner.run_isolated`) and returns the warm step times and the peak memory.
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ def prime(case: HeadCase) -> None:
 
 
 def measure_head(case: HeadCase, plan: TimingPlan, seed: int = 0) -> dict[str, Any]:
-    """Build the decoder and random inputs, time `plan.repeats` steps after warm-up, and return
-    ``ms_median`` plus ``peak_mem_mb`` (model, inputs and steps; see `rankseg.bench.memory`)."""
+    """Build the decoder and random inputs, time `plan.repeats` warm steps after warm-up, and return the per-step
+    ``cpu_ms`` and ``wall_ms`` lists plus ``peak_mem_mb`` (model, inputs and steps; see `rankseg.bench.memory`)."""
     torch.manual_seed(seed)
     prime(case)
     device = torch.device(case.device)
     with measure_peak(device) as peak:
         timing = time_step(_build_step(case), device, plan)
-    return dict(ms_median=timing.ms_median, peak_mem_mb=peak.mb, repeats=len(timing.times_ms))
+    return dict(cpu_ms=timing.cpu_ms, wall_ms=timing.wall_ms, peak_mem_mb=peak.mb)

@@ -19,27 +19,30 @@ import torch
 
 @dataclass(frozen=True)
 class TimingPlan:
-    """How a step is timed: `warmup` untimed calls, then up to `repeats` timed ones within `budget_s`.
+    """How a step is timed in one process: `warmup` untimed calls, then `repeats` timed ones.
 
-    A first call slower than `slow_s` is taken as the only measurement (no warm-up): one-time costs are
-    then small next to the step, and repeating it would not fit the time cap.
+    Every timed call is warm: there is no cold-sample path. A setting whose warm-up and `min_repeats` timed
+    calls do not fit within `budget_s` (checked after each call) stops early; if it has fewer than
+    `min_repeats` samples it is reported as not measured, never as a cold call.
     """
 
     warmup: int = 1
-    repeats: int = 5
+    repeats: int = 3
+    min_repeats: int = 2
     budget_s: float = 40.0
-    slow_s: float = 5.0
+
+
+class NotMeasured(RuntimeError):
+    """A setting that could not get `min_repeats` warm timed calls within its budget."""
 
 
 @dataclass
 class Timing:
-    """Step times in milliseconds; `ms_median` is their median."""
+    """Warm step times in milliseconds: CPU time of the process (``time.process_time``, every thread of it)
+    and wall-clock time, one entry per timed call."""
 
-    times_ms: list[float] = field(default_factory=list)
-
-    @property
-    def ms_median(self) -> float:
-        return statistics.median(self.times_ms)
+    cpu_ms: list[float] = field(default_factory=list)
+    wall_ms: list[float] = field(default_factory=list)
 
 
 def _sync(device: torch.device) -> None:
@@ -48,28 +51,37 @@ def _sync(device: torch.device) -> None:
 
 
 def time_step(step: Callable[[], Any], device: torch.device, plan: TimingPlan) -> Timing:
-    """Median-of-repeats wall time of `step()` (CUDA work synchronised before and after each call)."""
+    """CPU and wall time of warm calls of `step()` (CUDA work synchronised before and after each call).
+
+    Raises NotMeasured when the warm-up and `plan.min_repeats` timed calls do not fit in `plan.budget_s`.
+    """
     timing = Timing()
     start = time.perf_counter()
-    for i in range(max(plan.warmup, 1)):
+    for _ in range(max(plan.warmup, 1)):
         _sync(device)
-        t0 = time.perf_counter()
         step()
         _sync(device)
-        first = time.perf_counter() - t0
-        if i == 0 and first > plan.slow_s:
-            timing.times_ms.append(first * 1e3)
-            return timing
-    while len(timing.times_ms) < plan.repeats:
+    while len(timing.cpu_ms) < plan.repeats:
         _sync(device)
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         step()
         _sync(device)
-        dt = time.perf_counter() - t0
-        timing.times_ms.append(dt * 1e3)
-        if time.perf_counter() - start + dt > plan.budget_s:
+        timing.cpu_ms.append((time.process_time() - c0) * 1e3)
+        timing.wall_ms.append((time.perf_counter() - w0) * 1e3)
+        if time.perf_counter() - start + timing.wall_ms[-1] / 1e3 > plan.budget_s:
             break
+    if len(timing.cpu_ms) < plan.min_repeats:
+        raise NotMeasured(f"not measured: {len(timing.cpu_ms)} warm repeat(s) within the {plan.budget_s:.0f} s "
+                          f"budget (needs {plan.min_repeats})")
     return timing
+
+
+def summarise(samples: list[float]) -> dict[str, float]:
+    """Median, quartiles, minimum and maximum of pooled samples (NaN when there are none)."""
+    if not samples:
+        return dict(median=float("nan"), q1=float("nan"), q3=float("nan"), min=float("nan"), max=float("nan"))
+    q = statistics.quantiles(samples, n=4, method="inclusive") if len(samples) > 1 else [samples[0]] * 3
+    return dict(median=statistics.median(samples), q1=q[0], q3=q[2], min=min(samples), max=max(samples))
 
 
 def _child(conn, fn: Callable[..., dict[str, Any]], kwargs: dict[str, Any], threads: int | None) -> None:
@@ -77,6 +89,8 @@ def _child(conn, fn: Callable[..., dict[str, Any]], kwargs: dict[str, Any], thre
         if threads is not None:
             torch.set_num_threads(threads)
         conn.send(("ok", fn(**kwargs)))
+    except NotMeasured as err:
+        conn.send(("not_measured", str(err)))
     except torch.cuda.OutOfMemoryError as err:
         conn.send(("oom", str(err).splitlines()[0]))
     except RuntimeError as err:
@@ -92,7 +106,7 @@ def _child(conn, fn: Callable[..., dict[str, Any]], kwargs: dict[str, Any], thre
 def run_isolated(fn: Callable[..., dict[str, Any]], kwargs: dict[str, Any], *, device: torch.device,
                  cap_s: float, threads: int | None = None) -> tuple[str, dict[str, Any] | str]:
     """Call ``fn(**kwargs)`` in a child process (with `threads` intra-op CPU threads when given); returns
-    (status, result or message) with status one of ``ok``, ``oom``, ``timeout``, ``error``. `fn` must be a
+    (status, result or message) with status one of ``ok``, ``oom``, ``timeout``, ``not_measured``, ``error``. `fn` must be a
     module-level function (spawn pickles it)."""
     ctx = mp.get_context("spawn" if device.type == "cuda" else "fork")
     parent, child = ctx.Pipe(duplex=False)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rankseg.bench import report as bench_report
 from rankseg.paths import FIGURES, NOTEBOOKS, RESULTS, ROOT
 
 # name -> (csv file stem, columns to show (None: all but provenance), caption)
@@ -52,6 +53,8 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
 TABLES["regime_pilot"] = ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou",
                                            "miou_late_change", "recall_at_k", "map"],
                           "Pilots for the next default regime (baseline and standalone multi-label classifier only)")
+# Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
+LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 
 
@@ -74,10 +77,14 @@ def _compact(table: str) -> str:
 
 
 def render(name: str, profile: str) -> str:
-    stem, cols, caption = TABLES[name]
+    return render_table(*TABLES[name], profile)
+
+
+def render_table(stem: str, cols: list[str] | None, caption: str, profile: str, *, how: str = "run the notebook") -> str:
+    """results/<profile>/<stem>.csv as a markdown table (columns `cols`, or all but the provenance) with its source."""
     path = RESULTS / profile / f"{stem}.csv"
     if not path.is_file():
-        return f"*{caption}: not yet produced at the `{profile}` profile (run the notebook).*"
+        return f"*{caption}: not yet produced at the `{profile}` profile ({how}).*"
     df = pd.read_csv(path)
     prov = df[PROVENANCE].iloc[0].to_dict() if set(PROVENANCE) <= set(df.columns) else {}
     shown = df[cols] if cols else df.drop(columns=[c for c in PROVENANCE if c in df.columns])
@@ -210,6 +217,41 @@ def results_markdown(profile: str) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+BENCH = RESULTS / "benchmarks"
+_TABLES_SLOT = "<!-- tables: generated from results/benchmarks/ -->"
+
+
+def benchmark_markdown(profile: str) -> str:
+    """BENCHMARK.md's section: the prose of benchmarks/README_section.md, then the tables, target checks and
+    readings computed from results/benchmarks/*.csv, and the shortlist's accuracy at `profile`."""
+    prose = (ROOT / "benchmarks" / "README_section.md").read_text().strip()
+    heads_csv, e2e_csv = BENCH / "head_scaling.csv", BENCH / "end_to_end.csv"
+    if not heads_csv.is_file():
+        return prose.replace(_TABLES_SLOT, "*Not yet measured: run `make bench`.*")
+    heads = pd.read_csv(heads_csv)
+    e2e = pd.read_csv(e2e_csv) if e2e_csv.is_file() else pd.DataFrame()
+    parts = [bench_report.markdown_report(heads, e2e).strip(), "", "### Readings (computed from the CSV)", ""]
+    parts += ["- " + r for r in bench_report.readings(heads)]
+    parts += ["", f"### {LARGE_VOCAB[2]}", "", render_table(*LARGE_VOCAB, profile,
+                                                                 how=f"python scripts/large_vocab_accuracy.py --profile {profile}")]
+    gpu = BENCH / "gpu_head_scaling.md"
+    parts += ["", "### GPU check", "", f"See [`{gpu.relative_to(ROOT)}`]({gpu.relative_to(ROOT)})." if gpu.is_file()
+              else "*Not yet run: `scripts/gpu_check.sh` on a machine with a GPU writes results/benchmarks/gpu_*.*"]
+    return prose.replace(_TABLES_SLOT, "\n".join(parts))
+
+
+def bench_headline() -> str:
+    """The README's rows: training step per head at N = 1,284 and 21,841 (`tiny_p16_256` and `cpu_tiny`, CPU)."""
+    path = BENCH / "head_scaling.csv"
+    if not path.is_file():
+        return "*Not yet measured: run `make bench`.*"
+    table = _compact(bench_report.headline_table(pd.read_csv(path)))
+    return (f"{table}\n\n*Head only, 16×16 tokens of width 192 with 256×256 labels (`tiny_p16_256`) or 128×128 "
+            f"(`cpu_tiny`), batch 2, median CPU time / peak memory; skipped: beyond the run's time budget. Source: "
+            f"[`results/benchmarks/head_scaling.csv`](results/benchmarks/head_scaling.csv), all of it in "
+            f"[BENCHMARK.md](BENCHMARK.md).*")
+
+
 def update(readme: Path, profile: str) -> str:
     """Rewrites every generated section of one document in place (RESULTS.md whole); returns its new text."""
     if readme.name == "RESULTS.md":
@@ -225,10 +267,11 @@ def update(readme: Path, profile: str) -> str:
                   flags=re.S)
     text = re.sub(r"(<!-- BEGIN generated:time -->).*?(<!-- END generated:time -->)",
                   lambda m: m.group(1) + _training_time(profile) + m.group(2), text, flags=re.S)
-    bench = ROOT / "benchmarks" / "README_section.md"
-    if bench.is_file():
+    if "generated:benchmark" in text:
         text = re.sub(r"(<!-- BEGIN generated:benchmark -->).*?(<!-- END generated:benchmark -->)",
-                      lambda m: m.group(1) + "\n" + bench.read_text().strip() + "\n" + m.group(2), text, flags=re.S)
+                      lambda m: m.group(1) + "\n" + benchmark_markdown(profile) + "\n" + m.group(2), text, flags=re.S)
+    text = re.sub(r"(<!-- BEGIN generated:bench_headline -->).*?(<!-- END generated:bench_headline -->)",
+                  lambda m: m.group(1) + "\n" + bench_headline() + "\n" + m.group(2), text, flags=re.S)
     readme.write_text(text)
     return text
 

@@ -19,7 +19,8 @@ from rankseg.config import MultiLabelHeadKind
 
 
 class GroupLinear(nn.Module):
-    """One weight vector and bias per class (the official `ml_fc`): (B, N, D) → (B, N)."""
+    """One weight vector and bias per class (the official `ml_fc`): (B, N, D) → (B, N); with class_ids (B, M),
+    (B, M, D) tokens of those classes → (B, M) (each image uses its own classes' weights)."""
 
     def __init__(self, *, num_classes: int, dim: int) -> None:
         super().__init__()
@@ -27,8 +28,10 @@ class GroupLinear(nn.Module):
         self.bias = nn.Parameter(torch.zeros(num_classes))
         trunc_normal_(self.weight, std=0.02)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return (x * self.weight).sum(-1) + self.bias
+    def forward(self, x: Tensor, class_ids: Tensor | None = None) -> Tensor:
+        if class_ids is None:
+            return (x * self.weight).sum(-1) + self.bias
+        return (x * self.weight[class_ids]).sum(-1) + self.bias[class_ids]
 
 
 def pool_tokens(tokens: Tensor, grid: tuple[int, int], size: int | None) -> Tensor:
@@ -71,8 +74,9 @@ class MultiLabelHead(nn.Module):
       * ``"gap_linear"`` ("Global Pooling"): global average pooling and a linear classifier; the class
         tokens it returns are the raw embeddings.
 
-    Inputs: tokens (B, P, D), grid (h, w) with h·w = P, class_emb (N, D).
-    Returns: scores (B, N), class_tokens (B, N, D).
+    Inputs: tokens (B, P, D), grid (h, w) with h·w = P, class_emb (N, D), and optionally class_ids (B, M): then
+    only those classes of each image go through the layer (the large-vocabulary shortlist; not `gap_linear`).
+    Returns: scores (B, N), class_tokens (B, N, D); with class_ids, scores (B, M) and class_tokens (B, M, D).
     """
 
     def __init__(self, *, kind: MultiLabelHeadKind, num_classes: int, dim: int, num_heads: int,
@@ -97,10 +101,13 @@ class MultiLabelHead(nn.Module):
         if kind != "gap_linear":
             self.classifier = GroupLinear(num_classes=num_classes, dim=dim)
 
-    def forward(self, tokens: Tensor, grid: tuple[int, int], class_emb: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, tokens: Tensor, grid: tuple[int, int], class_emb: Tensor,
+                class_ids: Tensor | None = None) -> tuple[Tensor, Tensor]:
         b = tokens.shape[0]
-        cls = class_emb.unsqueeze(0).expand(b, -1, -1)
+        cls = class_emb.unsqueeze(0).expand(b, -1, -1) if class_ids is None else class_emb[class_ids]
         if self.kind == "gap_linear":
+            if class_ids is not None:
+                raise ValueError("the gap_linear multi-label head scores all N classes; it takes no shortlist")
             return self.fc(self.norm(tokens.mean(dim=1))), cls
         pooled = pool_tokens(tokens, grid, self.pool_size)
         if self.kind == "encoder":
@@ -114,4 +121,4 @@ class MultiLabelHead(nn.Module):
         # The class tokens handed on to label selection and the pixel decoder are the normalised ones, as in the
         # official code (which gathers them after the head's LayerNorm).
         cls = self.norm(cls)
-        return self.classifier(cls), cls
+        return self.classifier(cls, class_ids), cls

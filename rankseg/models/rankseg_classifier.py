@@ -4,7 +4,7 @@
 
 The three steps are methods, so a caller can stop after the ranking or run its own layers in between:
 
-    ranking = rankseg.rank(tokens, grid, class_emb)             # ml_logits (B, N), class tokens (B, N, D)
+    ranking = rankseg.rank(tokens, grid, class_emb)             # ml_logits (B, N), class tokens (B, N or M, D)
     selection = rankseg.select(ranking)                          # class_ids (B, K), class tokens (B, K, D)
     logits = rankseg.score(pixels, selection.class_tokens, grid) # (B, K, h, w)
 """
@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from rankseg.config import ModelConfig, MultiLabelHeadKind, TemperatureImpl
 from rankseg.models.label_selection import gather_rows, oracle_valid_all, select_labels
 from rankseg.models.multilabel_head import MultiLabelHead
+from rankseg.models.shortlist import ClassShortlist
 from rankseg.models.temperature import RankTemperature
 
 
@@ -31,6 +32,10 @@ class RankSegOptions:
     baseline: multilabel=False, label_selection=False; +MT: multilabel=True; +MT+LS: label_selection=True,
     rank_adaptive=False; +MT+LS+RA: rank_adaptive=True. Label selection without a multi-label head ranks by
     an independent classifier's scores or by the ground truth (oracle), passed to `select`.
+
+    ml_shortlist=M (large vocabularies): a linear scorer shortlists M classes per image and the multi-label layer
+    and label selection run over those M only (needs multilabel, label_selection, top_k ≤ M ≤ N and a head
+    other than gap_linear).
     """
 
     multilabel: bool = True
@@ -41,6 +46,7 @@ class RankSegOptions:
     ml_head: MultiLabelHeadKind = "encoder"
     ml_pool: int | None = 8
     ml_depth: int = 1
+    ml_shortlist: int | None = None
 
     @classmethod
     def from_config(cls, m: ModelConfig) -> RankSegOptions:
@@ -48,7 +54,7 @@ class RankSegOptions:
         segmentation model has no multi-label head."""
         return cls(multilabel=m.multilabel and m.scheme == "joint", label_selection=m.label_selection, top_k=m.top_k,
                    rank_adaptive=m.rank_adaptive, temperature_impl=m.temperature_impl, ml_head=m.ml_head,
-                   ml_pool=m.ml_pool, ml_depth=m.ml_depth)
+                   ml_pool=m.ml_pool, ml_depth=m.ml_depth, ml_shortlist=m.ml_shortlist)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,13 @@ class Ranking:
 
     ml_logits: (B, N) image-level class scores, or None without a multi-label head.
     class_tokens: (B, N, D) the class embeddings after the head looked at the image (the raw embeddings
-        without a head).
+        without a head); with a shortlist, (B, M, D) for the shortlisted classes only.
+    shortlist: (B, M) long full-vocabulary ids of the shortlisted classes in the linear scorer's order, or None.
     """
 
     ml_logits: Tensor | None
     class_tokens: Tensor
+    shortlist: Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,12 @@ class RankSegClassifier(nn.Module):
     keep the parameter order that optimiser states and checkpoints were saved with) and passes them to `rank`.
     Methods:
       * ``rank(tokens (B, P, D), grid (h, w), class_emb (N, D))`` → Ranking (ml_logits (B, N), tokens (B, N, D));
+        with ``ml_shortlist=M``, tokens (B, M, D) of the M classes a linear scorer ranks highest, and ml_logits
+        the scorer's (B, N) scores plus, on those M, the multi-label layer's scores (a refinement: the one
+        multi-label loss over (B, N) trains the scorer on every class and the layer on the shortlist);
       * ``select(ranking, *, gt_classes=None, ranking_scores=None, top_k=None, threshold=None)`` → Selection:
-        the top K by the head's scores, or by ``ranking_scores`` (B, N) (independent scheme), with the
+        the top K by the head's scores (within the shortlist when there is one; class_ids stay full-vocabulary
+        ids), or by ``ranking_scores`` (B, N) (independent scheme), with the
         ground-truth set (B, N) bool ranked first (oracle); ``top_k`` evaluates with another K than the
         trained one, ``threshold`` keeps the selected classes whose probability exceeds it (dynamic K);
         without label selection every class is kept (and the oracle masks the absent ones);
@@ -109,6 +121,14 @@ class RankSegClassifier(nn.Module):
         if o.label_selection and not 0 < o.top_k <= num_classes:
             raise ValueError(f"top_k must be in 1..{num_classes} (the number of classes), got {o.top_k}")
         self.num_classes = num_classes
+        self.shortlist = None
+        if o.ml_shortlist is not None:
+            if not (o.multilabel and o.label_selection and o.ml_head != "gap_linear"):
+                raise ValueError("ml_shortlist needs multilabel=True, label_selection=True and an ml_head other "
+                                 "than gap_linear")
+            if not o.top_k <= o.ml_shortlist <= num_classes:
+                raise ValueError(f"ml_shortlist must be in top_k..N = {o.top_k}..{num_classes}, got {o.ml_shortlist}")
+            self.shortlist = ClassShortlist(num_classes=num_classes, dim=dim)
         self.ml_head = MultiLabelHead(kind=o.ml_head, num_classes=num_classes, dim=dim, num_heads=num_heads,
                                       mlp_ratio=mlp_ratio, pool_size=o.ml_pool, depth=o.ml_depth) \
             if o.multilabel else None
@@ -127,17 +147,33 @@ class RankSegClassifier(nn.Module):
     def rank(self, tokens: Tensor, grid: tuple[int, int], class_emb: Tensor) -> Ranking:
         if self.ml_head is None:
             return Ranking(ml_logits=None, class_tokens=class_emb.unsqueeze(0).expand(tokens.shape[0], -1, -1))
-        ml_logits, class_tokens = self.ml_head(tokens, grid, class_emb)
-        return Ranking(ml_logits=ml_logits, class_tokens=class_tokens)
+        if self.shortlist is None:
+            ml_logits, class_tokens = self.ml_head(tokens, grid, class_emb)
+            return Ranking(ml_logits=ml_logits, class_tokens=class_tokens)
+        coarse, shortlist = self.shortlist(tokens, self.options.ml_shortlist)
+        fine, class_tokens = self.ml_head(tokens, grid, class_emb, class_ids=shortlist)
+        return Ranking(ml_logits=coarse.scatter_add(1, shortlist, fine), class_tokens=class_tokens, shortlist=shortlist)
 
     def select(self, ranking: Ranking, *, gt_classes: Tensor | None = None, ranking_scores: Tensor | None = None,
                top_k: int | None = None, threshold: float | None = None) -> Selection:
         if not self.options.label_selection:
             valid = None if gt_classes is None else oracle_valid_all(gt_classes)
             return Selection(class_tokens=ranking.class_tokens, valid=valid)
+        k = self.options.top_k if top_k is None else top_k
+        if ranking.shortlist is not None:
+            if ranking_scores is not None:
+                # the class tokens exist for the shortlisted classes only: an outside ranking could pick others
+                raise ValueError("ranking_scores (the independent scheme, sliding-window evaluation) cannot rank a "
+                                 "model with ml_shortlist; evaluate whole images")
+            ids = ranking.shortlist
+            local, valid = select_labels(ranking.ml_logits.gather(1, ids), k, threshold=threshold,
+                                         gt_classes=None if gt_classes is None else gt_classes.gather(1, ids),
+                                         oracle_keeps_k=self.fixed_width)
+            return Selection(class_tokens=gather_rows(ranking.class_tokens, local), class_ids=ids.gather(1, local),
+                             valid=valid)
         scores = ranking_scores if ranking_scores is not None else ranking.ml_logits
-        class_ids, valid = select_labels(scores, self.options.top_k if top_k is None else top_k, gt_classes=gt_classes,
-                                         threshold=threshold, oracle_keeps_k=self.fixed_width)
+        class_ids, valid = select_labels(scores, k, gt_classes=gt_classes, threshold=threshold,
+                                         oracle_keeps_k=self.fixed_width)
         return Selection(class_tokens=gather_rows(ranking.class_tokens, class_ids), class_ids=class_ids, valid=valid)
 
     def score(self, pixels: Tensor, classes: Tensor, grid: tuple[int, int]) -> Tensor:

@@ -25,6 +25,7 @@ from rankseg.paths import RESULTS, RUNS
 CSV = RESULTS / "default" / "regime_pilot.csv"
 K = 50  # recall@K of the ranking, at the default's K
 PRIOR = "class_frequency_prior"
+COSTS_CSV = RESULTS / "default" / "regime_step_costs.csv"
 
 # The candidate regime: Segmenter's mask transformer on a frozen ImageNet EfficientNet-Lite0 feature pyramid.
 CANDIDATE = {
@@ -104,6 +105,46 @@ def prior_row() -> dict:
             **class_frequency_prior(train_set, val_set, num_classes=cfg.data.num_classes, k=K)}
 
 
+# What the grid's costliest runs would cost per step in the candidate regime: one forward and backward pass of
+# a batch, CPU time on one thread (no data loading, no evaluation), for the budget of issue 13's grid.
+STEP_COSTS: dict[str, dict] = {
+    "baseline N=150": {**BASELINE},
+    "RankSeg N=150 K=50": {},
+    "baseline N=1284": {**BASELINE, "data.num_classes": 1284},
+    "+MT N=1284": {"model.label_selection": False, "data.num_classes": 1284},
+    "RankSeg N=1284 K=100": {"data.num_classes": 1284, "model.top_k": 100},
+}
+
+
+def step_costs(base: str, repeats: int = 3) -> list[dict]:
+    """Median, min and max CPU seconds of a training step's forward and backward pass (after one warm-up) of
+    each STEP_COSTS config on top of pilot `base`, run one after another in this process."""
+    import statistics
+
+    import torch
+
+    from rankseg.models.build import build_model
+
+    torch.set_num_threads(1)
+    rows = []
+    for name, changes in STEP_COSTS.items():
+        cfg = override(pilot_config(base), {"model.multilabel": True, "model.label_selection": True,
+                                            "loss.seg_weight": 1.0, **changes})
+        torch.manual_seed(0)
+        model = build_model(cfg).train()
+        images = torch.rand(cfg.train.batch_size, 3, cfg.data.image_size, cfg.data.image_size)
+        times = []
+        for _ in range(repeats + 1):
+            start = time.process_time()
+            out = model(images)
+            loss = out.pixel_logits.float().mean() + (0 if out.ml_logits is None else out.ml_logits.float().mean())
+            loss.backward()
+            times.append(time.process_time() - start)
+        rows.append({"pilot": base, "config": name, "batch": cfg.train.batch_size, "cpu_s_median":
+                     statistics.median(times[1:]), "cpu_s_min": min(times[1:]), "cpu_s_max": max(times[1:])})
+    return rows
+
+
 def _none_to_nan(value: float | None) -> float:
     return float("nan") if value is None else value
 
@@ -130,11 +171,22 @@ def main() -> None:
     parser.add_argument("pilots", nargs="*", help=f"pilot names (default: all): {', '.join(PILOTS)}")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--list", action="store_true", help="print the pilots and their changes, then stop")
+    parser.add_argument("--step-costs", metavar="PILOT", help="measure the grid's step costs on top of PILOT "
+                        f"(forward + backward, CPU time) into {COSTS_CSV.relative_to(RESULTS.parent)}, then stop")
     args = parser.parse_args()
     names = args.pilots or [PRIOR, *PILOTS]
     unknown = sorted(set(names) - {PRIOR, *PILOTS})
     if unknown:
         parser.error(f"unknown pilot(s) {unknown}; known: {', '.join(PILOTS)}")
+    if args.step_costs:
+        if args.step_costs not in PILOTS:
+            parser.error(f"unknown pilot {args.step_costs!r}; known: {', '.join(PILOTS)}")
+        import pandas as pd
+
+        table = pd.DataFrame(step_costs(args.step_costs))
+        table.to_csv(COSTS_CSV, index=False, float_format="%.3f")
+        print(table.to_string(index=False))
+        return
     if args.list:
         for n in names:
             print(n, PILOTS.get(n, "training-set class image counts as the ranking"))

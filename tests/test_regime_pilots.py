@@ -25,3 +25,12 @@ def test_unknown_pilot_is_refused():
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "regime_pilots.py"), "no_such_pilot"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "unknown pilot(s) ['no_such_pilot']" in out.stderr
+
+
+def test_step_costs_measure_every_grid_config(monkeypatch):
+    monkeypatch.setattr(regime_pilots, "STEP_COSTS", {"baseline": regime_pilots.BASELINE, "RankSeg": {}})
+    monkeypatch.setattr(regime_pilots, "pilot_config", lambda name: regime_pilots.override(
+        regime_pilots.profile("ci"), {"model.multilabel": False, "model.label_selection": False}))
+    rows = regime_pilots.step_costs("baseline_d128", repeats=1)
+    assert [r["config"] for r in rows] == ["baseline", "RankSeg"]
+    assert all(0 < r["cpu_s_min"] <= r["cpu_s_median"] <= r["cpu_s_max"] for r in rows)

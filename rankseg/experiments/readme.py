@@ -51,8 +51,9 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
 }
 # Not a notebook's: scripts/regime_pilots.py writes it (the baseline and a standalone classifier, never RankSeg).
 TABLES["regime_pilot"] = ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou",
-                                           "miou_late_change", "recall_at_k", "map"],
+                                           "miou_late_change", "recall_at_k", "map", "map_late_change"],
                           "Pilots for the next default regime (baseline and standalone multi-label classifier only)")
+TABLES["regime_costs"] = ("regime_step_costs", None, "Step costs of the grid's costliest runs in the candidate regime")
 # Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
 LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
@@ -202,6 +203,8 @@ def results_markdown(profile: str) -> str:
     if (RESULTS / profile / "regime_pilot.csv").is_file():
         parts += ["", f"## {TABLES['regime_pilot'][2]}", "", "Written by `scripts/regime_pilots.py`; the choice they "
                   "support is argued in the README.", "", render("regime_pilot", profile)]
+    if (RESULTS / profile / "regime_step_costs.csv").is_file():
+        parts += ["", f"### {TABLES['regime_costs'][2]}", "", render("regime_costs", profile)]
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         prefix = notebook.stem[:3]
         parts += ["", f"## {_title(notebook)}", "", f"Notebook: [`notebooks/{notebook.name}`](notebooks/{notebook.name})."]

@@ -13,18 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from rankseg.config import Config, mask2former_profile, override, parse_value, profile
+from rankseg.config import Config, mask2former_profile, override, parse_sets, profile
 
 
 def build_config(profile_name: str, dataset: str, data_root: str | None, sets: list[str]) -> Config:
     """The profile for `dataset` (its vocabulary size included) with each KEY=VALUE of `sets` applied."""
     data = {} if data_root is None else {"root": data_root}
-    changes = {}
-    for item in sets:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        changes[key] = parse_value(value)
+    changes = parse_sets(sets)
     if changes.get("model.framework") == "mask2former":  # its own CPU profiles (issue 7)
         if profile_name == "paper":
             raise ValueError("there is no paper profile for mask2former yet; use --profile ci or default")

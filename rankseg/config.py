@@ -234,6 +234,18 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """Command-line overrides ``["model.top_k=10", ...]`` → ``{"model.top_k": 10}`` (values parsed by
+    `parse_value`); an item without "=" is a ValueError."""
+    changes = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        changes[key] = parse_value(value)
+    return changes
+
+
 def _matches(value: Any, hint: Any) -> bool:
     origin, args = get_origin(hint), get_args(hint)
     if origin is Literal:

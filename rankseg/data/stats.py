@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -70,11 +70,16 @@ def label_stats_from_labels(labels: Iterable[np.ndarray], *, num_classes: int, c
     return LabelStats(np.asarray(per_image, np.int64), counts, list(names))
 
 
+def label_reader(dataset) -> Callable[[int], np.ndarray]:
+    """Item i's label map: `dataset.label(i)` (no augmentation) when it exists, else the label of `dataset[i]`."""
+    return dataset.label if hasattr(dataset, "label") else (lambda i: dataset[i][1].numpy())
+
+
 def label_stats(dataset, *, limit: int | None = None) -> LabelStats:
-    """Statistics of a data set with `num_classes` and `class_names`; uses `dataset.label(i)` (no
-    augmentation) when it exists, else the label of `dataset[i]`. Only the first `limit` items if given."""
+    """Statistics of a data set with `num_classes` and `class_names`, from its labels (`label_reader`). Only the
+    first `limit` items if given."""
     n = len(dataset) if limit is None else min(limit, len(dataset))
-    get = dataset.label if hasattr(dataset, "label") else (lambda i: dataset[i][1].numpy())
+    get = label_reader(dataset)
     return label_stats_from_labels((get(i) for i in range(n)), num_classes=dataset.num_classes,
                                    class_names=dataset.class_names, total=n)
 

@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import Dataset
 
 from rankseg.data.labels import present_classes
-from rankseg.data.stats import label_stats
+from rankseg.data.stats import label_reader, label_stats
 from rankseg.metrics import mean_average_precision, top_k_recall
 
 
@@ -17,7 +17,7 @@ def class_frequency_prior(train_set: Dataset, val_set: Dataset, *, num_classes: 
 
     Labels are read without augmentation where the data set offers `label(i)` (EmojiScenes does)."""
     counts = torch.as_tensor(label_stats(train_set).class_image_counts, dtype=torch.float)
-    get = val_set.label if hasattr(val_set, "label") else (lambda i: val_set[i][1].numpy())
+    get = label_reader(val_set)
     gt = torch.cat([present_classes(torch.as_tensor(get(i))[None], num_classes) for i in range(len(val_set))])
     scores = counts.expand(len(gt), -1)
     hits, total = top_k_recall(scores.topk(min(k, num_classes), dim=1).indices, gt)

@@ -15,7 +15,7 @@ from typing import Sequence
 import pandas as pd
 import torch
 
-from rankseg.config import override, parse_value, profile
+from rankseg.config import override, parse_sets, profile
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
 from rankseg.experiments.output import git_revision
@@ -31,12 +31,10 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device is available")
     # no weight downloads: the check must run on a machine without network
-    changes = {"train.device": args.device, "train.amp": True, "model.pretrained": False}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
-        changes[key] = parse_value(value)
+    try:
+        changes = {"train.device": args.device, "train.amp": True, "model.pretrained": False, **parse_sets(args.set)}
+    except ValueError as err:
+        raise SystemExit(str(err)) from err
     cfg = override(profile(args.profile), changes)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as run_dir:

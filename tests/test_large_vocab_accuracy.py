@@ -15,14 +15,14 @@ def test_large_vocab_accuracy_writes_its_csv(tmp_path):
     from rankseg.experiments import output, runner
     saved = output.RESULTS_OVERRIDE, runner.RUNS
     try:
-        path = script.main(["--profile", "ci", "--shortlist", "32", "--set", "train.iterations=2",
+        path = script.main(["--profile", "ci", "--shortlist", "128", "--set", "train.iterations=2",
                             "--set", "data.num_train=8", "--set", "data.num_val=4", "--set", "train.device='cpu'",
                             "--results-root", str(tmp_path / "results"), "--runs-root", str(tmp_path / "runs")])
     finally:
         output.RESULTS_OVERRIDE, runner.RUNS = saved
     assert path == tmp_path / "results" / "ci" / "large_vocab_accuracy.csv"
     df = pd.read_csv(path)
-    assert list(df["head"]) == ["faithful", "shortlist M=32"]
+    assert list(df["head"]) == ["faithful", "shortlist M=128"]
     assert df["ml_shortlist"].isna().tolist() == [True, False] and (df["n_classes"] == 1284).all()
     assert df[["miou", "map", "recall_at_k", "seconds_per_step"]].notna().all().all()
     assert df["run_key"].nunique() == 2

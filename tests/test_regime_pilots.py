@@ -34,3 +34,35 @@ def test_step_costs_measure_every_grid_config(monkeypatch):
     rows = regime_pilots.step_costs("baseline_d128", repeats=1)
     assert [r["config"] for r in rows] == ["baseline", "RankSeg"]
     assert all(0 < r["cpu_s_min"] <= r["cpu_s_median"] <= r["cpu_s_max"] for r in rows)
+
+
+def test_regime_default_is_the_candidate_pilots_regime():
+    """regime_default is the config the pilots chose (the baseline pilot's, with RankSeg's parts on), with the
+    ViT-only fields cleared and the independent scheme's classifier trained as long as the model."""
+    from rankseg.config import regime_default, result_differences
+
+    cfg, pilot = regime_default(), regime_pilots.pilot_config("baseline_d128_1500_steps")
+    assert cfg.name == "default" and cfg.model.backbone_depth is None and cfg.model.patch_size is None
+    assert cfg.train.classifier_iterations == cfg.train.iterations
+    assert cfg.train.iterations // cfg.train.eval_every >= 8  # the convergence target's 8 evaluations
+    assert result_differences(cfg, pilot) == ["model.backbone_depth", "model.label_selection", "model.multilabel",
+                                              "model.patch_size", "model.pretrained", "train.classifier_iterations"]
+
+
+def test_large_vocab_scales_the_training_set_with_the_vocabulary():
+    from rankseg.config import override, regime_default
+    from rankseg.experiments import variants
+
+    changes = variants.large_vocab(16_000)
+    cfg = override(regime_default(), changes)
+    assert cfg.data.num_classes == 1284 and cfg.model.top_k == 100
+    assert cfg.data.num_train / cfg.data.num_classes == pytest.approx(16_000 / 150, rel=1e-3)
+
+
+def test_grid_script_lists_table1_at_both_vocabularies():
+    import run_default_grid
+
+    runs = run_default_grid.table1_runs(True, 16_000)
+    assert len(runs) == len(run_default_grid.table1_runs(False, 16_000)) == 5
+    assert all(r["data.num_classes"] == 1284 for r in runs)
+    assert {r.get("model.oracle", "none") for r in runs} == {"none", "train_eval"}

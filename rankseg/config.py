@@ -21,8 +21,8 @@ from rankseg.data.layout import read_classes
 #   segmenter:   ViT + mask transformer decoder (the paper's reference architecture)
 #   deeplabv3:   timm CNN, dilated to output stride 8, ASPP head
 #   upernet:     hierarchical transformer (Swin) or CNN, UPerNet decoder (PPM + FPN)
-#   encnet:      ViT tokens → EncNet context encoding module with SE-loss, pixels over all N classes
-#   essnet:      ViT tokens → pixel embeddings, each pixel classified among its k nearest class embeddings
+#   encnet:      ViT tokens or a CNN pyramid → EncNet context encoding module with SE-loss, pixels over all N
+#   essnet:      ViT tokens or a CNN pyramid → pixel embeddings, each classified among its k nearest class embeddings
 #   mask2former: region classification (rankseg.models.mask2former)
 Framework = Literal["segmenter", "deeplabv3", "upernet", "encnet", "essnet", "mask2former"]
 # The multi-label heads of paper Table 6e (rankseg.models.multilabel_head.MultiLabelHead).
@@ -61,11 +61,12 @@ class ModelConfig:
     classifier_backbone: str = "resnet18"  # independent scheme: the separate multi-label classifier
     oracle: Literal["none", "eval", "train_eval"] = "none"  # ground-truth label set replaces the ranking
     framework: Framework = "segmenter"
-    # Segmenter's pixel tokens: a ViT's patch tokens, or a timm CNN's feature maps at `feature_indices` resized to
-    # the finest of them and concatenated (the CPU `default` profile: a frozen ImageNet EfficientNet-Lite0).
+    # Segmenter's pixel tokens (and EncNet's and ESSNet's feature map): a ViT's patch tokens, or a timm CNN's
+    # feature maps at `feature_indices` resized to the finest of them and concatenated (the CPU `default` regime: a
+    # frozen ImageNet EfficientNet-Lite0). deeplabv3 and upernet read model.backbone's stages directly.
     token_encoder: Literal["vit", "feature_pyramid"] = "vit"
     feature_indices: tuple[int, ...] = (1, 2, 4)
-    freeze_backbone: bool = False  # the encoder's weights stay as loaded, and its batch norms in eval mode
+    freeze_backbone: bool = False  # encoder weights stay as loaded, its batch norms in eval mode (not mask2former)
     output_stride: int = 8  # CNN backbones (deeplabv3, upernet with a CNN): dilated output stride
     encnet_codewords: int = 32  # EncNet: number of learned codewords (mmsegmentation's default)
     essnet_dim: int = 64  # ESSNet: dimension of the semantic embedding space
@@ -167,9 +168,12 @@ class Config:
             if not m.top_k <= m.ml_shortlist <= n:
                 raise ValueError(f"model.ml_shortlist={m.ml_shortlist} must be in model.top_k..data.num_classes = "
                                  f"{m.top_k}..{n}")
-        if m.framework != "segmenter" and (m.token_encoder != "vit" or m.freeze_backbone):
-            raise ValueError(f"model.token_encoder={m.token_encoder!r} and model.freeze_backbone={m.freeze_backbone} "
-                             "are Segmenter options; model.framework is " + repr(m.framework))
+        if m.token_encoder == "feature_pyramid" and m.framework not in ("segmenter", "encnet", "essnet"):
+            raise ValueError("model.token_encoder='feature_pyramid' replaces the ViT encoder of segmenter, encnet and "
+                             f"essnet; model.framework is {m.framework!r} (deeplabv3 and upernet take the CNN named "
+                             "by model.backbone directly; keep model.token_encoder='vit')")
+        if m.freeze_backbone and m.framework == "mask2former":
+            raise ValueError("model.freeze_backbone is not implemented for model.framework='mask2former'")
         if m.label_selection and not m.multilabel and m.scheme == "joint" and m.oracle != "train_eval":
             raise ValueError("label_selection needs a ranking: set model.multilabel=True, model.scheme='independent' "
                              "or model.oracle='train_eval'")

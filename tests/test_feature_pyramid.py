@@ -61,6 +61,7 @@ def test_unfrozen_pyramid_trains_its_encoder():
     assert model.encoder.training and any(p.grad is not None for p in model.encoder.parameters())
 
 
-def test_pyramid_and_freezing_are_segmenter_options():
-    with pytest.raises(ValueError, match="are Segmenter options"):
+def test_pyramid_tokens_are_refused_by_frameworks_without_tokens():
+    """deeplabv3 reads its CNN's stages directly (freezing it is allowed: tests/test_frameworks_frozen.py)."""
+    with pytest.raises(ValueError, match="token_encoder='feature_pyramid'.*'deeplabv3'"):
         config(**{"model.framework": "deeplabv3", "model.backbone": "resnet18"})

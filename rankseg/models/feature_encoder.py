@@ -103,9 +103,17 @@ class ViTFeatureMap(nn.Module):
         return [rearrange(tokens, "b (h w) d -> b d h w", h=h, w=w)]
 
 
+def fuse_pyramid(maps: list[Tensor], reductions: list[int]) -> Tensor:
+    """Feature maps (B, C_i, H/r_i, W/r_i) at strides `reductions` → one map (B, ΣC_i, H/r, W/r), r = min(r_i):
+    every map resized (bilinear) to the finest and concatenated along channels, in the order given."""
+    size = maps[reductions.index(min(reductions))].shape[-2:]  # the finest map's
+    return torch.cat([m if m.shape[-2:] == size else F.interpolate(m, size=size, mode="bilinear",
+                                                                    align_corners=False) for m in maps], dim=1)
+
+
 class PyramidTokens(nn.Module):
     """A CNN's feature pyramid as Segmenter's pixel tokens: the maps of `features` resized (bilinear) to the
-    finest of them and concatenated along channels, so every token sees every level.
+    finest of them and concatenated along channels (`fuse_pyramid`), so every token sees every level.
 
     images (B, 3, H, W) in [0, 1] → tokens (B, (H/r)·(W/r), ΣC_i) and the grid (H/r, W/r), r the finest stride.
     """
@@ -121,8 +129,24 @@ class PyramidTokens(nn.Module):
         return self.features.size_divisor
 
     def forward(self, images: Tensor) -> tuple[Tensor, tuple[int, int]]:
-        maps = self.features(images)
-        size = maps[self.features.reductions.index(self.stride)].shape[-2:]  # the finest map's
-        fused = torch.cat([m if m.shape[-2:] == size else F.interpolate(m, size=size, mode="bilinear",
-                                                                         align_corners=False) for m in maps], dim=1)
-        return rearrange(fused, "b c h w -> b (h w) c"), (int(size[0]), int(size[1]))
+        fused = fuse_pyramid(self.features(images), self.features.reductions)
+        return rearrange(fused, "b c h w -> b (h w) c"), (int(fused.shape[-2]), int(fused.shape[-1]))
+
+
+class PyramidFeatureMap(nn.Module):
+    """PyramidTokens' fused map as the one feature map of a pixel framework (EncNet, ESSNet: where a ViT's
+    tokens would be ViTFeatureMap's): images (B, 3, H, W) in [0, 1] → [(B, ΣC_i, H/r, W/r)], r the finest stride.
+    The same numbers Segmenter's decoder gets as tokens on the same backbone."""
+
+    def __init__(self, features: TimmFeatures) -> None:
+        super().__init__()
+        self.features = features
+        self.channels = [sum(features.channels)]
+        self.reductions = [min(features.reductions)]
+
+    @property
+    def size_divisor(self) -> int:
+        return self.features.size_divisor
+
+    def forward(self, images: Tensor) -> list[Tensor]:
+        return [fuse_pyramid(self.features(images), self.features.reductions)]

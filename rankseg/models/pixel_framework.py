@@ -2,12 +2,17 @@
 
     DeepLabv3   = TimmFeatures (CNN, output stride 8) → ASPPDecoder → LinearClassifier | RankSegPixelClassifier
     UPerNet     = TimmFeatures (Swin or CNN, 4 stages) → UPerDecoder → LinearClassifier | RankSegPixelClassifier
-    EncNet      = ViTFeatureMap → EncHead (context encoding + SE branch) → LinearClassifier over N
-    ESSNet      = ViTFeatureMap → ConvNeck → ESSNetClassifier (k nearest class embeddings per pixel)
+    EncNet      = ViTFeatureMap | PyramidFeatureMap → EncHead (context encoding, SE branch) → LinearClassifier (N)
+    ESSNet      = ViTFeatureMap | PyramidFeatureMap → ConvNeck → ESSNetClassifier (k nearest class embeddings)
+
+EncNet and ESSNet sit on Segmenter's encoder (paper Table 9): a ViT's tokens, or with
+model.token_encoder="feature_pyramid" the CNN pyramid Segmenter fuses into its tokens. With model.freeze_backbone
+any framework's encoder keeps its weights as loaded, as Segmenter's does.
 """
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from rankseg.config import Config
@@ -15,7 +20,7 @@ from rankseg.models.backbone import build_vit_encoder
 from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
 from rankseg.models.encnet import EncHead
 from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
-from rankseg.models.feature_encoder import TimmFeatures, ViTFeatureMap, build_timm_features
+from rankseg.models.feature_encoder import PyramidFeatureMap, TimmFeatures, ViTFeatureMap, build_timm_features
 from rankseg.models.output import SegOutput
 from rankseg.models.pixel_classifier import LinearClassifier, RankSegPixelClassifier
 from rankseg.models.rankseg_classifier import RankSegOptions
@@ -25,14 +30,29 @@ class PixelSegmenter(nn.Module):
     """backbone → decoder → pixel classifier.
 
     forward(images (B, 3, H, W) in [0, 1], **classifier kwargs) → SegOutput (EmbeddingOutput for ESSNet),
-    at the decoder's resolution (1/8 for DeepLabv3 and the ViT frameworks, 1/4 for UPerNet).
+    at the decoder's resolution (1/output_stride for DeepLabv3, the patch size for the ViT frameworks, the finest
+    stride for UPerNet and the pyramid frameworks: 1/4).
+
+    `freeze_encoder` keeps the encoder's weights as loaded, as Segmenter's does: no gradients (so the optimiser
+    leaves them out), batch norm in eval mode even while training, and a forward without autograd.
     """
 
     def __init__(self, *, encoder: nn.Module, decoder: nn.Module,
-                 classifier: LinearClassifier | RankSegPixelClassifier | ESSNetClassifier, num_classes: int) -> None:
+                 classifier: LinearClassifier | RankSegPixelClassifier | ESSNetClassifier, num_classes: int,
+                 freeze_encoder: bool = False) -> None:
         super().__init__()
         self.encoder, self.decoder, self.classifier = encoder, decoder, classifier
         self.num_classes = num_classes
+        self.freeze_encoder = freeze_encoder
+        if freeze_encoder:
+            self.encoder.requires_grad_(False)
+            self.encoder.eval()
+
+    def train(self, mode: bool = True) -> "PixelSegmenter":
+        super().train(mode)
+        if self.freeze_encoder:  # a frozen encoder keeps its batch-norm statistics and runs without dropout
+            self.encoder.eval()
+        return self
 
     @property
     def size_divisor(self) -> int:
@@ -46,13 +66,23 @@ class PixelSegmenter(nn.Module):
         return self.classifier.multilabel_parameters()
 
     def forward(self, images: Tensor, **kwargs) -> SegOutput | EmbeddingOutput:
-        features, image_logits = self.decoder(self.encoder(images))
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+            maps = self.encoder(images)
+        features, image_logits = self.decoder(maps)
         return self.classifier(features, image_logits=image_logits, **kwargs)
 
 
-def build_encoder(cfg: Config) -> TimmFeatures | ViTFeatureMap:
-    """The backbone `cfg.model.backbone` names, as feature maps."""
+def build_encoder(cfg: Config) -> TimmFeatures | ViTFeatureMap | PyramidFeatureMap:
+    """The backbone `cfg.model.backbone` names, as feature maps: for EncNet and ESSNet Segmenter's encoder
+    (model.token_encoder), for DeepLabv3 and UPerNet the last 1 or 4 stages of a timm CNN or Swin."""
     m = cfg.model
+    if m.framework in ("encnet", "essnet") and m.token_encoder == "feature_pyramid":
+        # Both heads read one map (features[-1]). The whole fused pyramid, rather than its coarsest level alone,
+        # gives them exactly what Segmenter's decoder reads on this encoder, so Table 9 compares heads only;
+        # the heads themselves stay as they are.
+        return PyramidFeatureMap(TimmFeatures(name=m.backbone, out_indices=m.feature_indices,
+                                              output_stride=m.output_stride, pretrained=m.pretrained,
+                                              pretrained_path=m.pretrained_path))
     if m.framework in ("encnet", "essnet"):
         return ViTFeatureMap(build_vit_encoder(cfg))
     return build_timm_features(m.backbone, image_size=cfg.data.image_size,
@@ -89,4 +119,5 @@ def build_pixel_framework(cfg: Config) -> PixelSegmenter:
                                             mlp_ratio=m.mlp_ratio, rankseg=RankSegOptions.from_config(m))
     else:
         classifier = LinearClassifier(in_channels=m.d_model, num_classes=n)
-    return PixelSegmenter(encoder=encoder, decoder=decoder, classifier=classifier, num_classes=n)
+    return PixelSegmenter(encoder=encoder, decoder=decoder, classifier=classifier, num_classes=n,
+                          freeze_encoder=m.freeze_backbone)

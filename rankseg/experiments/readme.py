@@ -53,6 +53,10 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
                                       "recall_at_k", "map", "map_late_change"],
                      "Pilots for the next default regime (baseline and standalone multi-label classifier only)"),
     "regime_costs": ("regime_step_costs", None, "Step costs of the grid's costliest runs in the candidate regime"),
+    # scripts/run_default_grid.py --regime --summarize: Table 1 from the new regime's runs committed so far
+    "regime_table1": ("regime_table1", ["method", "num_classes", "top_k", "seeds", "miou", "miou_std", "gain",
+                                        "miou_late_change", "recall_at_k", "map", "train_seconds"],
+                      "Table 1 in the new regime so far (runs of config.regime_default, seeds as listed)"),
 }
 # Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
 LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
@@ -205,6 +209,10 @@ def results_markdown(profile: str) -> str:
                   "support is argued in the README.", "", render("regime_pilot", profile)]
     if (RESULTS / profile / "regime_step_costs.csv").is_file():
         parts += ["", f"### {TABLES['regime_costs'][2]}", "", render("regime_costs", profile)]
+    if (RESULTS / profile / "regime_table1.csv").is_file():
+        parts += ["", f"### {TABLES['regime_table1'][2]}", "", "Written by `scripts/run_default_grid.py --regime "
+                  "--summarize` from the cached runs (it trains nothing); the grid is not complete, see the README.",
+                  "", render("regime_table1", profile)]
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         prefix = notebook.stem[:3]
         parts += ["", f"## {_title(notebook)}", "", f"Notebook: [`notebooks/{notebook.name}`](notebooks/{notebook.name})."]

@@ -147,7 +147,10 @@ def convert_lukemelas_to_timm(source: dict[str, torch.Tensor]) -> dict[str, torc
     converted = {mapping[k]: v for k, v in source.items()}
     if len(converted) != len(source):
         raise ValueError("two source keys map onto the same timm key")
-    expected = timm.create_model(_TIMM_NAME, pretrained=False).state_dict()
+    # fork_rng: building the reference model draws its random init from the global generator, which would make a
+    # seeded run's own init depend on whether this conversion was already cached (a fresh machine vs the next run)
+    with torch.random.fork_rng(devices=[]):
+        expected = timm.create_model(_TIMM_NAME, pretrained=False).state_dict()
     missing, unexpected = sorted(set(expected) - set(converted)), sorted(set(converted) - set(expected))
     if missing or unexpected:
         raise ValueError(f"incomplete conversion to {_TIMM_NAME}: missing {missing}, unexpected {unexpected}")

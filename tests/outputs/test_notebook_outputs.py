@@ -127,3 +127,19 @@ def test_mask2former_table(profile):
             final = json.loads((RESULTS / "default" / "runs" / f"{row['run']}.json").read_text())["final"]
             key = "pq" if row["metric"] == "PQ" else "miou"
             assert row["ours"] == pytest.approx(final[key], abs=0.02)
+
+
+def test_regime_table1_rows_are_their_runs_means():
+    """results/default/regime_table1.csv (scripts/run_default_grid.py --regime --summarize): each trained row's mIoU
+    and recall@K are the means over the records it names."""
+    path = RESULTS / "default" / "regime_table1.csv"
+    if not path.is_file():
+        pytest.skip("no regime Table 1 yet")
+    df = pd.read_csv(path)
+    assert "class-frequency prior" in set(df["method"])
+    for _, row in df[df["run_keys"].notna() & ~df["method"].str.contains("GT at eval")].iterrows():
+        finals = [json.loads((RESULTS / "default" / "runs" / f"{k}.json").read_text())["final"]
+                  for k in row["run_keys"].split()]
+        assert len(finals) == len(str(row["seeds"]).split(","))
+        assert row["miou"] == pytest.approx(sum(f["miou"] for f in finals) / len(finals), abs=0.01)
+        assert row["recall_at_k"] == pytest.approx(sum(f["recall_at_k"] for f in finals) / len(finals), abs=0.01)

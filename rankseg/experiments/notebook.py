@@ -15,13 +15,16 @@ import numpy as np
 import pandas as pd
 
 from rankseg.config import Config, override, profile as make_profile
+from rankseg.data.build import build_datasets
 from rankseg.engine.evaluate import EvalOptions
 from rankseg.engine.train import evaluate_run, validation_set
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.experiments import output
 from rankseg.experiments.cost import count_flops, count_parameters
 from rankseg.experiments.plots import Sample, predict_samples
+from rankseg.experiments.prior import cached_class_frequency_prior
 from rankseg.experiments.runner import RunRecord, derived, derived_arrays, load_model, run
+from rankseg.experiments.tables import with_prior_rows
 from rankseg.models.build import build_classifier, build_model
 from rankseg.paths import ROOT
 
@@ -39,6 +42,7 @@ class Context:
     figures: Path = field(default_factory=Path)
     _vals: dict = field(default_factory=dict, repr=False)
     _models: dict = field(default_factory=dict, repr=False)
+    _data: dict = field(default_factory=dict, repr=False)
 
     @property
     def profile(self) -> str:
@@ -128,6 +132,30 @@ class Context:
                               scores=arrays["scores"][j] if "scores" in arrays else None,
                               selected=arrays["selected"][j] if "selected" in arrays else None))
         return out
+
+    def class_frequency_prior(self, k: int | None = None, cfg: Config | None = None) -> dict[str, float]:
+        """recall_at_k and map (%) of the class-frequency prior (`rankseg.experiments.prior`) on the data of `cfg`
+        (default: the notebook's base config) at K = `k` (default: cfg.model.top_k). Read from
+        results/<profile>/prior/ when cached there (committed), else computed from every label and stored."""
+        cfg = cfg or self.base
+        k = cfg.model.top_k if k is None else k
+
+        def datasets():  # built once per data config: a second K reuses the rendered scenes
+            if cfg.data not in self._data:
+                self._data[cfg.data] = build_datasets(cfg.data)
+            return self._data[cfg.data]
+
+        return cached_class_frequency_prior(cfg, k, datasets=datasets)
+
+    def with_prior(self, table: pd.DataFrame, *, label: str, k: str | None = None,
+                   columns: dict[str, str] | None = None, fill: dict[str, Any] | None = None,
+                   cfg: Config | None = None) -> pd.DataFrame:
+        """`table` with the class-frequency prior's row appended (`tables.with_prior_rows`): at the K of each row
+        when the table has a K column `k` (one prior row per K), else at cfg.model.top_k."""
+        cfg = cfg or self.base
+        ks = sorted({int(v) for v in table[k].dropna()}) if k is not None else [cfg.model.top_k]
+        return with_prior_rows(table, {kk: self.class_frequency_prior(kk, cfg) for kk in ks}, label=label, k=k,
+                               columns=columns, fill=fill)
 
     @property
     def device_name(self) -> str:

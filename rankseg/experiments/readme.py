@@ -18,11 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from rankseg.bench import report as bench_report
+from rankseg.experiments.tables import PRIOR_ROW
 from rankseg.paths import FIGURES, NOTEBOOKS, RESULTS, ROOT
 
 # name -> (csv file stem, columns to show (None: all but provenance), caption)
 TABLES: dict[str, tuple[str, list[str] | None, str]] = {
-    "quickstart": ("01_quickstart", ["model", "miou", "pixel_acc", "map", "recall_at_k", "train_seconds"],
+    "quickstart": ("01_quickstart", ["model", "miou", "miou_late_change", "pixel_acc", "map", "recall_at_k",
+                                     "train_seconds"],
                    "Baseline vs RankSeg"),
     "label_stats": ("02_label_statistics", None, "Label statistics (Figure 3, left)"),
     "oracle": ("03_oracle", ["setting", "miou mean", "pixel_acc mean", "recall_at_k mean", "gain vs baseline"],
@@ -36,14 +38,15 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     "temperatures": ("06_temperature_realisations", None, "Temperature realisations (Figure 7)"),
     "dynamic_k": ("08_dynamic_k", None, "Dynamic K (supplementary)"),
     "false_positives": ("09_false_positive_classes", None, "False-positive classes per image (Figure 10)"),
-    "frameworks": ("10_table8_frameworks", ["framework", "backbone", "classifier", "miou", "gain", "miou K=N at eval",
-                                            "miou GT labels at eval", "map", "recall_at_k",
+    "frameworks": ("10_table8_frameworks", ["framework", "backbone", "classifier", "miou", "gain", "miou_late_change",
+                                            "miou K=N at eval", "miou GT labels at eval", "map", "recall_at_k",
                                             "params (M)", "GFLOPs", "train_seconds", "paper backbone",
                                             "paper ADE20K", "paper COCO-Stuff-10K", "paper COCO+LVIS"],
                    "RankSeg on other frameworks (Table 8)"),
     "encnet_essnet": ("11_table9_encnet_essnet", None, "EncNet and ESSNet (supplementary Table 9)"),
-    "essnet_ablations": ("11_essnet_ablations", ["ablation", "k", "dim", "miou", "pixel_acc", "params (M)", "GFLOPs",
-                                                 "RankSeg mIoU"], "ESSNet ablations (supplementary)"),
+    "essnet_ablations": ("11_essnet_ablations", ["ablation", "k", "dim", "miou", "miou_late_change", "pixel_acc",
+                                                 "params (M)", "GFLOPs", "RankSeg mIoU"],
+                         "ESSNet ablations (supplementary)"),
     "mask2former": ("12_mask2former", ["task", "method", "metric", "ours", "gain vs Mask2Former", "sq", "rq",
                                       "pq_th", "pq_st", "params_M", "gflops_per_frame", "train_seconds",
                                       "paper setting", "paper value", "paper gain"],
@@ -153,7 +156,7 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
     if enc_path.is_file():
         enc = pd.read_csv(enc_path).set_index("method")
         base = {b: v for b, v in paper.ENC_ESS["Baseline"].items()}
-        for method in enc.index[1:]:
+        for method in [m for m in enc.index[1:] if m != PRIOR_ROW]:  # the prior's row holds no run
             ours = paper.ENC_ESS.get(method)
             pairs = {b: (base[b], ours[b]) for b in base} if ours else {}
             rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
@@ -162,7 +165,7 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
     m2f_path = RESULTS / profile / "12_mask2former.csv"
     if m2f_path.is_file():
         m2f = pd.read_csv(m2f_path)
-        for _, r in m2f[m2f["method"] != "Mask2Former"].iterrows():
+        for _, r in m2f[~m2f["method"].isin(["Mask2Former", PRIOR_ROW])].iterrows():
             has_paper = r["paper gain"] == r["paper gain"]
             rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
                          "ours": f"{r['gain vs Mask2Former']:+.2f}",

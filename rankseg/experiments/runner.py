@@ -79,9 +79,13 @@ def record_path(cfg: Config, key: str) -> Path:
 
 
 def read_record(path: Path) -> RunRecord:
+    """A stored record. One written before runs stored `miou_late_change` gets it from its own curves, with the
+    function a run applies when it finishes (the file itself is left as it is)."""
     d = json.loads(path.read_text())
-    return RunRecord(key=path.stem, config=Config.from_dict(d["config"]), final=d["final"],
-                     curves=pd.DataFrame(d["curves"]), seconds=d["seconds"], device=d["device"],
+    cfg, curves, final = Config.from_dict(d["config"]), pd.DataFrame(d["curves"]), d["final"]
+    if "miou_late_change" not in final:
+        final = {**final, "miou_late_change": late_change(curves, cfg.train.iterations)}
+    return RunRecord(key=path.stem, config=cfg, final=final, curves=curves, seconds=d["seconds"], device=d["device"],
                      provenance=d.get("provenance", {}))
 
 

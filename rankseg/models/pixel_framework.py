@@ -12,7 +12,6 @@ any framework's encoder keeps its weights as loaded, as Segmenter's does.
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from rankseg.config import Config
@@ -20,13 +19,14 @@ from rankseg.models.backbone import build_vit_encoder
 from rankseg.models.decode_heads import ASPPDecoder, ConvNeck, UPerDecoder
 from rankseg.models.encnet import EncHead
 from rankseg.models.essnet import EmbeddingOutput, ESSNetClassifier
+from rankseg.models.frozen import FreezableEncoder
 from rankseg.models.feature_encoder import PyramidFeatureMap, TimmFeatures, ViTFeatureMap, build_timm_features
 from rankseg.models.output import SegOutput
 from rankseg.models.pixel_classifier import LinearClassifier, RankSegPixelClassifier
 from rankseg.models.rankseg_classifier import RankSegOptions
 
 
-class PixelSegmenter(nn.Module):
+class PixelSegmenter(FreezableEncoder):
     """backbone → decoder → pixel classifier.
 
     forward(images (B, 3, H, W) in [0, 1], **classifier kwargs) → SegOutput (EmbeddingOutput for ESSNet),
@@ -43,16 +43,7 @@ class PixelSegmenter(nn.Module):
         super().__init__()
         self.encoder, self.decoder, self.classifier = encoder, decoder, classifier
         self.num_classes = num_classes
-        self.freeze_encoder = freeze_encoder
-        if freeze_encoder:
-            self.encoder.requires_grad_(False)
-            self.encoder.eval()
-
-    def train(self, mode: bool = True) -> "PixelSegmenter":
-        super().train(mode)
-        if self.freeze_encoder:  # a frozen encoder keeps its batch-norm statistics and runs without dropout
-            self.encoder.eval()
-        return self
+        self._freeze(freeze_encoder)
 
     @property
     def size_divisor(self) -> int:
@@ -66,7 +57,7 @@ class PixelSegmenter(nn.Module):
         return self.classifier.multilabel_parameters()
 
     def forward(self, images: Tensor, **kwargs) -> SegOutput | EmbeddingOutput:
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+        with self.encoding():
             maps = self.encoder(images)
         features, image_logits = self.decoder(maps)
         return self.classifier(features, image_logits=image_logits, **kwargs)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from rankseg.models.backbone import ViTEncoder
 from rankseg.models.feature_encoder import PyramidTokens
+from rankseg.models.frozen import FreezableEncoder
 from rankseg.models.mask_transformer import MaskTransformer
 from rankseg.models.output import SegOutput
 
 
-class Segmenter(nn.Module):
+class Segmenter(FreezableEncoder):
     """Encode the image into tokens, score the classes, select the top K, decode the pixels over them.
 
     The encoder is a ViT (the paper's) or a CNN's feature pyramid (PyramidTokens); `freeze_encoder` keeps its
@@ -29,19 +29,10 @@ class Segmenter(nn.Module):
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
         self.num_classes = decoder.num_classes
-        self.freeze_encoder = freeze_encoder
-        if freeze_encoder:
-            self.encoder.requires_grad_(False)
-            self.encoder.eval()
-
-    def train(self, mode: bool = True) -> "Segmenter":
-        super().train(mode)
-        if self.freeze_encoder:  # a frozen encoder keeps its batch-norm statistics and runs without dropout
-            self.encoder.eval()
-        return self
+        self._freeze(freeze_encoder)
 
     def forward(self, images: Tensor, **kwargs) -> SegOutput:
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+        with self.encoding():
             tokens, grid = self.encoder(images)
         return self.decoder(tokens, grid, **kwargs)
 

@@ -62,25 +62,22 @@ def table1_summary(ctx, seeds: list[int], large_vocab: bool) -> pd.DataFrame:
     """Table 1 as far as the run cache holds it (nothing is trained): per method, the mean and std of mIoU over the
     seeds that have a record, the late mIoU change, recall@K and mAP; beside them the full method given every
     ground-truth class at evaluation, the train+eval oracle, and the class-frequency prior's recall@K and mAP."""
-    from rankseg.experiments.runner import read_record, record_path, run_key
+    from rankseg.experiments.runner import cached_record
 
     num_train = ctx.base.data.num_train
     blocks = [False] + ([True] if large_vocab else [])
     rows = []
     for lv in blocks:
-        extra = variants.large_vocab(num_train) if lv else {}
-        settings = {**{m: {**c, **extra} for m, c in variants.TABLE1.items()},
-                    "GT at train+eval": {**variants.ORACLE_TRAIN_EVAL, **extra}}
-        for method, changes in settings.items():
-            records = [read_record(p) for seed in seeds
-                       if (p := record_path(cfg := ctx.config(changes, seed), run_key(cfg))).exists()]
+        names = [*variants.TABLE1, "GT at train+eval"]  # table1_runs' order
+        for method, changes in zip(names, table1_runs(lv, num_train), strict=True):
+            records = [r for seed in seeds if (r := cached_record(ctx.config(changes, seed))) is not None]
             if records:
                 rows.append(_row(method, records, [r.final for r in records]))
             if method == "+MT+LS+RA" and records:
                 finals = [ctx.evaluate(r, oracle=True) for r in records]
                 rows.append(_row("+MT+LS+RA, GT at eval", records, finals))
         if not lv:  # the prior reads every training label: minutes at 16,000 scenes, cached by the context
-            cfg = ctx.config(extra)
+            cfg = ctx.config()
             rows.append({"method": "class-frequency prior", "num_classes": cfg.data.num_classes,
                          "top_k": cfg.model.top_k, "seeds": "", **ctx.class_frequency_prior(cfg=cfg)})
     table = pd.DataFrame(rows)
@@ -94,10 +91,11 @@ def table1_summary(ctx, seeds: list[int], large_vocab: bool) -> pd.DataFrame:
 def _row(method: str, records: list, finals: list[dict]) -> dict:
     df = pd.DataFrame(finals)
     cfg = records[0].config
-    late = pd.to_numeric(df.get("miou_late_change"), errors="coerce")
+    # an evaluation with other options (GT at eval) has no training curve, hence no late change
+    late = pd.to_numeric(df["miou_late_change"]) if "miou_late_change" in df else pd.Series(dtype=float)
     return {"method": method, "num_classes": cfg.data.num_classes, "top_k": cfg.model.top_k,
             "seeds": ",".join(str(r.config.train.seed) for r in records), "miou": df["miou"].mean(),
-            "miou_std": df["miou"].std(), "miou_late_change": late.mean() if late is not None else float("nan"),
+            "miou_std": df["miou"].std(), "miou_late_change": late.mean(),
             "recall_at_k": df["recall_at_k"].mean(), "map": df["map"].mean(),
             "train_seconds": sum(r.seconds for r in records) / len(records),
             "run_keys": " ".join(r.key for r in records)}
@@ -143,20 +141,20 @@ def main() -> None:
     ap.add_argument("--summarize", action="store_true",
                     help=f"train nothing: write Table 1 from the cached runs to results/<profile>/{TABLE1_CSV}")
     args = ap.parse_args()
+    ctx = context(args.profile, args.regime)
     if args.summarize:
-        ctx = context(args.profile, args.regime)
         table = table1_summary(ctx, args.seeds, args.large_vocab)
         path = ctx.results / TABLE1_CSV
         table.to_csv(path, index=False, float_format="%.4g")
         print(table.drop(columns="run_keys").round(2).to_string(index=False))
         return
-    num_train = context(args.profile, args.regime).base.data.num_train
+    num_train = ctx.base.data.num_train
     if args.table1_only:
         runs = table1_runs(False, num_train) + (table1_runs(True, num_train) if args.large_vocab else [])
     elif args.only == "table8":
         runs = table8_runs(args.profile)
     elif args.only == "table9":
-        runs = table9_runs(args.profile, context(args.profile, args.regime).base)
+        runs = table9_runs(args.profile, ctx.base)
     else:
         runs = grid(args.profile, args.regime)
     jobs = [(args.profile, args.regime, args.device, args.threads, changes, seed)

@@ -101,13 +101,19 @@ def run(cfg: Config, *, retrain: bool = False, datasets: tuple[Dataset, Dataset]
         progress: bool = True) -> RunRecord:
     """Trains and evaluates `cfg`, or returns the stored record of an earlier run with the same result-relevant
     config (operational settings such as the device or the number of workers may differ)."""
-    key = run_key(cfg)
-    path = record_path(cfg, key)
-    if path.is_file() and not retrain:
-        return read_record(path)
-    record = _train_record(cfg, key, datasets=datasets, progress=progress, resume=not retrain)
+    cached = None if retrain else cached_record(cfg)
+    if cached is not None:
+        return cached
+    record = _train_record(cfg, run_key(cfg), datasets=datasets, progress=progress, resume=not retrain)
     _replace_record(record)
     return record
+
+
+def cached_record(cfg: Config) -> RunRecord | None:
+    """The stored record of a run with `cfg`'s result-relevant config, or None if it has not been trained."""
+    key = run_key(cfg)
+    path = record_path(cfg, key)
+    return read_record(path) if path.is_file() else None
 
 
 def _replace_record(record: RunRecord) -> None:

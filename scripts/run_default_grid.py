@@ -41,7 +41,7 @@ def grid(profile: str, regime: bool = False) -> list[dict]:
     runs += [{"model.top_k": k} for k in variants.K_GRID[profile]]
     runs += [{"loss.ml_weight": w} for w in variants.ML_WEIGHT_GRID[profile]]
     runs += [*variants.HEADS.values(), *variants.TEMPERATURE_IMPL.values(), *variants.OVERFITTING.values()]
-    runs += table9_runs(profile, base) + table8_runs(profile)
+    runs += table9_runs(profile, base) + table8_runs(profile, regime)
     unique = []
     for r in runs:
         if ctx.config(r) not in [ctx.config(u) for u in unique]:
@@ -101,9 +101,10 @@ def _row(method: str, records: list, finals: list[dict]) -> dict:
             "run_keys": " ".join(r.key for r in records)}
 
 
-def table8_runs(profile: str) -> list[dict]:
+def table8_runs(profile: str, regime: bool = False) -> list[dict]:
     """Notebook 10: every framework with RankSeg and with its own classifier."""
-    return [r for fw in variants.FRAMEWORKS[profile].values()
+    frameworks = variants.REGIME_FRAMEWORKS if regime else variants.FRAMEWORKS[profile]
+    return [r for fw in frameworks.values()
             for r in (fw, {**fw, **variants.BASELINE}, {**fw, **variants.MT_ONLY})]
 
 
@@ -152,7 +153,7 @@ def main() -> None:
     if args.table1_only:
         runs = table1_runs(False, num_train) + (table1_runs(True, num_train) if args.large_vocab else [])
     elif args.only == "table8":
-        runs = table8_runs(args.profile)
+        runs = table8_runs(args.profile, args.regime)
     elif args.only == "table9":
         runs = table9_runs(args.profile, ctx.base)
     else:

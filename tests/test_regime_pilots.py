@@ -66,3 +66,21 @@ def test_grid_script_lists_table1_at_both_vocabularies():
     assert len(runs) == len(run_default_grid.table1_runs(False, 16_000)) == 5
     assert all(r["data.num_classes"] == 1284 for r in runs)
     assert {r.get("model.oracle", "none") for r in runs} == {"none", "train_eval"}
+
+
+def test_regime_grid_puts_every_framework_on_the_frozen_lite0():
+    """The whole regime grid is a set of valid configs; Table 8's frameworks read the regime's frozen pretrained
+    encoder (not the first default's Swin from scratch, which frozen would be random features)."""
+    import run_default_grid
+
+    from rankseg.config import override, regime_default
+    from rankseg.constants import EFFICIENTNET_LITE0_PYPI
+
+    base = regime_default()
+    configs = [override(base, r) for r in run_default_grid.grid("default", regime=True)]
+    assert len({c.to_json() for c in configs}) == len(configs)
+    frameworks = [c for c in configs if c.model.framework in ("deeplabv3", "upernet")]
+    assert len(frameworks) == 6  # two frameworks × (RankSeg, own classifier, +MT)
+    for c in frameworks:
+        assert c.model.backbone == "tf_efficientnet_lite0" and c.model.pretrained_path == EFFICIENTNET_LITE0_PYPI
+        assert c.model.freeze_backbone and c.model.pretrained

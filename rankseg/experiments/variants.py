@@ -78,6 +78,15 @@ FRAMEWORKS: dict[str, dict[str, dict]] = {
                                   "model.n_heads": 16, "data.image_size": 640, "data.eval_short_side": 640}},
 }
 
+# The same two frameworks in config.regime_default (issue 13), whose encoder is the frozen ImageNet
+# EfficientNet-Lite0: both heads read its stages (DeepLabv3 the last, UPerNet the last four, output stride 16),
+# so Table 8 compares pixel heads on one frozen encoder. token_encoder="vit" only says that these frameworks do not
+# take Segmenter's fused pyramid. Becomes FRAMEWORKS["default"] when profile("default") becomes that regime.
+REGIME_FRAMEWORKS: dict[str, dict] = {
+    "DeepLabv3": {"model.framework": "deeplabv3", "model.token_encoder": "vit"},
+    "UPerNet": {"model.framework": "upernet", "model.token_encoder": "vit"},
+}
+
 # Table 8 diagnostic: the multi-label head and RankSeg's cosine classifier over class tokens, without label
 # selection (the +MT row of Table 1, per framework): separates the classifier's effect from the selection's.
 MT_ONLY = {"model.label_selection": False}

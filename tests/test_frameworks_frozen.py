@@ -142,11 +142,6 @@ def test_pyramid_tokens_are_refused_where_there_are_no_tokens(framework):
         cfg_for({**PYRAMID, **RANKSEG_OFF, "model.framework": framework})
 
 
-def test_freezing_is_refused_for_mask2former():
-    with pytest.raises(ValueError, match="freeze_backbone.*mask2former"):
-        cfg_for({"model.framework": "mask2former", "model.backbone": "resnet18", "model.freeze_backbone": True})
-
-
 def test_encnet_on_the_pyramid_is_still_only_the_baseline():
     with pytest.raises(ValueError, match="EncNet"):
         build({**PYRAMID, "model.framework": "encnet"})

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from rankseg.models.feature_encoder import TimmFeatures
+from rankseg.models.frozen import FreezableEncoder, rename_legacy_keys
 from rankseg.models.label_selection import oracle_valid_all
 from rankseg.models.mask2former.classifier import RankedQueryClassifier
 from rankseg.models.mask2former.inference import semantic_inference
@@ -56,8 +57,10 @@ class MaskClassOutput:
         return self.to_class_ids(semantic_inference(self.class_logits, self.mask_logits, size))
 
 
-class Mask2Former(nn.Module):
-    """Backbone → FPN pixel decoder → masked-attention transformer decoder over learned queries.
+class Mask2Former(FreezableEncoder):
+    """Encoder (a timm backbone's last 4 stages) → FPN pixel decoder → masked-attention transformer decoder over
+    learned queries. `freeze_encoder` keeps the encoder's weights as loaded, as Segmenter's does: no gradients (so
+    the optimiser leaves them out), batch norm in eval mode even while training, and a forward without autograd.
 
     With `rankseg.multilabel`, RankSegClassifier's multi-label head (over pooled pixel tokens of the stride-8
     level plus the N class embeddings) scores the N classes per frame (`rank`); the scores and class tokens are
@@ -70,12 +73,13 @@ class Mask2Former(nn.Module):
     (B, N) = None (replace the model's own ranking)) → MaskClassOutput.
     """
 
-    def __init__(self, *, backbone: TimmFeatures, num_classes: int, dim: int, num_heads: int,
-                 dim_feedforward: int, num_layers: int, num_queries: int, rankseg: RankSegOptions) -> None:
+    def __init__(self, *, encoder: TimmFeatures, num_classes: int, dim: int, num_heads: int,
+                 dim_feedforward: int, num_layers: int, num_queries: int, rankseg: RankSegOptions,
+                 freeze_encoder: bool = False) -> None:
         super().__init__()
         self.num_classes = num_classes
-        self.backbone = backbone
-        self.pixel_decoder = FPNPixelDecoder(in_channels=backbone.channels, dim=dim)
+        self.encoder = encoder
+        self.pixel_decoder = FPNPixelDecoder(in_channels=encoder.channels, dim=dim)
         self.decoder = MaskedTransformerDecoder(dim=dim, num_heads=num_heads, dim_feedforward=dim_feedforward,
                                                 num_layers=num_layers, num_queries=num_queries)
         # +MT without label selection sorts all N classes (K = N), as the official Mask2Former configs do
@@ -91,12 +95,14 @@ class Mask2Former(nn.Module):
                 raise ValueError("label selection needs the multi-label ranking: set model.multilabel=True")
             self.rankseg = None
             self.class_embed = nn.Linear(dim, num_classes + 1)
-        # checkpoints from before the classifier was one module keep loading
+        # checkpoints from before the classifier was one module, or before the backbone was `encoder`, keep loading
         self.register_load_state_dict_pre_hook(nest_legacy_keys("rankseg", ("ml_head",)))
+        self.register_load_state_dict_pre_hook(rename_legacy_keys("backbone", "encoder"))
+        self._freeze(freeze_encoder)
 
     @property
     def size_divisor(self) -> int:
-        return self.backbone.size_divisor
+        return self.encoder.size_divisor
 
     @property
     def ranks_labels(self) -> bool:
@@ -123,7 +129,9 @@ class Mask2Former(nn.Module):
         h, w = images.shape[-2:]
         if h % self.size_divisor or w % self.size_divisor:
             raise ValueError(f"image sides {h}×{w} must be multiples of {self.size_divisor}")
-        mask_features, feats = self.pixel_decoder(self.backbone(images.flatten(0, 1)))
+        with self.encoding():
+            maps = self.encoder(images.flatten(0, 1))
+        mask_features, feats = self.pixel_decoder(maps)
         embeddings, masks = self.decoder(feats, mask_features, t)
         ml_logits = class_ids = valid = None
         if self.rankseg is not None:

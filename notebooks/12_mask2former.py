@@ -55,19 +55,10 @@ import math
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from rankseg.experiments import paper
+from rankseg.experiments import paper, variants
 from rankseg.experiments.tables import PRIOR_ROW
 
-BASELINE = {"model.multilabel": False, "model.label_selection": False}
-# a clip step costs about clip_frames image steps: fewer steps keep a video run near an image run's time
-VIDEO = {"mask2former.clip_frames": clip_frames, "train.iterations": max(1, ctx.base.train.iterations * 5 // 8)}
-RUNS = {  # (task, method) -> config changes
-    ("image", "Mask2Former"): BASELINE,
-    ("image", "+ RankSeg"): {},
-    ("image", "+ RankSeg + GT (train+eval)"): {"model.oracle": "train_eval"},
-    ("video", "Mask2Former"): {**BASELINE, **VIDEO},
-    ("video", "+ RankSeg"): VIDEO,
-}
+RUNS = variants.mask2former_runs(ctx.base.train.iterations, clip_frames)  # (task, method) -> config changes
 records = {name: ctx.run(changes) for name, changes in RUNS.items()}
 
 

@@ -23,13 +23,18 @@ import pandas as pd
 from rankseg.experiments import variants
 
 
-def context(profile: str, regime: bool = False, device: str = "auto"):
-    """The notebooks' context at `profile`, or on the regime of issue 13 (`regime_default`) when `regime`."""
-    from rankseg.config import override, regime_default
+def context(profile: str, regime: bool = False, device: str = "auto", mask2former: bool = False):
+    """The notebooks' context at `profile`, or on the regime of issue 13 (`regime_default`) when `regime`; with
+    `mask2former`, notebook 12's (its Mask2Former profile as the base)."""
+    from rankseg.config import mask2former_profile, mask2former_regime, override, regime_default
     from rankseg.experiments.notebook import setup
 
     ctx = setup(profile=profile, device=device)
-    return dataclasses.replace(ctx, base=override(regime_default(), {"train.device": device})) if regime else ctx
+    if mask2former:
+        base = mask2former_regime() if regime else mask2former_profile(profile)
+    else:
+        base = regime_default() if regime else ctx.base
+    return dataclasses.replace(ctx, base=override(base, {"train.device": device}))
 
 
 def grid(profile: str, regime: bool = False) -> list[dict]:
@@ -117,12 +122,17 @@ def table9_runs(profile: str, base) -> list[dict]:
     return runs
 
 
-def _one(args: tuple[str, bool, str, int, dict, int]) -> str:
+def mask2former_runs(profile: str, regime: bool) -> list[dict]:
+    """Notebook 12: the Mask2Former table's runs (on its own base: `context(..., mask2former=True)`)."""
+    return list(variants.mask2former_runs(context(profile, regime, mask2former=True).base.train.iterations).values())
+
+
+def _one(args: tuple[str, bool, str, int, dict, int, bool]) -> str:
     import torch
 
-    profile, regime, device, threads, changes, seed = args
+    profile, regime, device, threads, changes, seed, m2f = args
     torch.set_num_threads(threads)
-    record = context(profile, regime, device).run(changes, seed)
+    record = context(profile, regime, device, m2f).run(changes, seed)
     f = record.final
     return (f"{record.key} {changes} seed {seed}: mIoU {f['miou']:.2f}, recall@K {f.get('recall_at_k')}, "
             f"late change {f.get('miou_late_change')}, {record.seconds:.0f} s")
@@ -138,7 +148,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--table1-only", action="store_true", help="only the runs of Table 1 (notebook 04)")
     ap.add_argument("--large-vocab", action="store_true", help="Table 1 at EmojiScenes-1284 too (with --table1-only)")
-    ap.add_argument("--only", choices=["table8", "table9"], help="only the runs of notebook 10 or 11")
+    ap.add_argument("--only", choices=["table8", "table9", "mask2former"],
+                    help="only the runs of notebook 10, 11 or 12")
     ap.add_argument("--summarize", action="store_true",
                     help=f"train nothing: write Table 1 from the cached runs to results/<profile>/{TABLE1_CSV}")
     args = ap.parse_args()
@@ -156,10 +167,15 @@ def main() -> None:
         runs = table8_runs(args.profile, args.regime)
     elif args.only == "table9":
         runs = table9_runs(args.profile, ctx.base)
-    else:
+    elif args.only != "mask2former":
         runs = grid(args.profile, args.regime)
-    jobs = [(args.profile, args.regime, args.device, args.threads, changes, seed)
+    else:
+        runs = []
+    jobs = [(args.profile, args.regime, args.device, args.threads, changes, seed, False)
             for seed in args.seeds for changes in runs]
+    if args.only == "mask2former" or not (args.only or args.table1_only):
+        jobs += [(args.profile, args.regime, args.device, args.threads, changes, seed, True)
+                 for seed in args.seeds for changes in mask2former_runs(args.profile, args.regime)]
     print(f"{len(jobs)} runs")
     with ProcessPoolExecutor(args.workers) as pool:
         for line in pool.map(_one, jobs):

@@ -97,3 +97,15 @@ ENCNET = {**BASELINE, "model.framework": "encnet", "loss.ml_loss": "bce", "loss.
 ESSNET = {**BASELINE, "model.framework": "essnet"}
 ESSNET_K_GRID = {"ci": [5, 20], "default": [10, 25, 50], "paper": [50, 100, 200]}
 ESSNET_DIM_GRID = {"ci": [16, 64], "default": [32, 64, 128], "paper": [64, 128, 256]}
+
+
+def mask2former_runs(iterations: int, clip_frames: int = 2) -> dict[tuple[str, str], dict]:
+    """The Mask2Former table's runs (notebook 12) on a Mask2Former profile of `iterations` steps: (task, method) →
+    config changes. A clip step costs about `clip_frames` image steps: the video runs take 5/8 of the steps, which
+    keeps a video run near an image run's time."""
+    video = {"mask2former.clip_frames": clip_frames, "train.iterations": max(1, iterations * 5 // 8)}
+    return {("image", "Mask2Former"): BASELINE,
+            ("image", "+ RankSeg"): RANKSEG,
+            ("image", "+ RankSeg + GT (train+eval)"): ORACLE_TRAIN_EVAL,
+            ("video", "Mask2Former"): {**BASELINE, **video},
+            ("video", "+ RankSeg"): video}

@@ -9,9 +9,9 @@ from torch import nn
 import rankseg.paths
 from rankseg.config import mask2former_profile, mask2former_regime, override, regime_default
 from rankseg.engine.mask_classification import mask_classification_step
-from rankseg.engine.optim import build_optimizer
 from rankseg.models.build import build_model
 from rankseg.models.mask2former import Mask2Former, build_mask2former
+from frozen_checks import assert_encoder_as_loaded, moved_share, train_frozen
 
 torch.set_num_threads(1)
 N = 150
@@ -58,25 +58,10 @@ def test_training_steps_leave_the_encoder_as_loaded(name):
     cfg = cfg_for(**VARIANTS[name])
     torch.manual_seed(0)
     model = build_model(cfg)
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    optimizer = build_optimizer(model, cfg.train, model.multilabel_parameters())
-    optimised = {id(p) for group in optimizer.param_groups for p in group["params"]}
-    assert not any(id(p) in optimised for p in model.encoder.parameters())
-    assert all(id(p) in optimised for n, p in model.named_parameters() if not n.startswith("encoder."))
-    step = mask_classification_step(cfg)
-    model.train()
-    for _ in range(3):
-        losses = step(model, torch.rand(2, 3, 64, 64), panoptic_labels())
-        optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        optimizer.step()
-    after = model.state_dict()
-    encoder_keys = [k for k in before if k.startswith("encoder.")]
-    assert any(k.endswith("running_mean") for k in encoder_keys)
-    assert encoder_keys and all(before[k].equal(after[k]) for k in encoder_keys)
-    assert all(p.grad is None for p in model.encoder.parameters())
-    rest = [k for k in before if not k.startswith("encoder.")]
-    assert sum(not before[k].equal(after[k]) for k in rest) > 0.9 * len(rest)
+    before, after = train_frozen(model, cfg, mask_classification_step(cfg),
+                                 lambda: (torch.rand(2, 3, 64, 64), panoptic_labels()))
+    assert_encoder_as_loaded(model, before, after)
+    assert moved_share(before, after, [k for k in before if not k.startswith("encoder.")]) > 0.9
 
 
 @pytest.mark.parametrize("mode", ["eval", "train"])  # frozen batch norm: in training mode too

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import torch
@@ -33,13 +32,3 @@ class FreezableEncoder(nn.Module):
         """Context for the encoder's forward: no autograd graph when it is frozen."""
         return torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder)
 
-
-def rename_legacy_keys(old: str, new: str) -> Callable[..., None]:
-    """A load_state_dict pre-hook for checkpoints saved before the submodule `old` was renamed `new` (e.g.
-    Mask2Former's `backbone`, now its `encoder`): their keys ``<prefix><old>.…`` are read as ``<prefix><new>.…``."""
-
-    def hook(_module: nn.Module, state_dict: dict, prefix: str, *_args) -> None:
-        for key in [k for k in state_dict if k.startswith(prefix + old + ".")]:
-            state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
-
-    return hook

@@ -182,12 +182,20 @@ class RankSegClassifier(nn.Module):
         return rearrange(scores, "b (h w) c -> b c h w", h=grid[0], w=grid[1])
 
 
+def rename_legacy_keys(renames: dict[str, str]) -> Callable[..., None]:
+    """A load_state_dict pre-hook for checkpoints saved before submodules moved or were renamed: for each
+    old → new path (e.g. Mask2Former's "backbone" → "encoder"), keys ``<prefix><old>.…`` are read as
+    ``<prefix><new>.…``."""
+
+    def hook(_module: nn.Module, state_dict: dict, prefix: str, *_args) -> None:
+        for old, new in renames.items():
+            for key in [k for k in state_dict if k.startswith(prefix + old + ".")]:
+                state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
+
+    return hook
+
+
 def nest_legacy_keys(child: str, names: tuple[str, ...]) -> Callable[..., None]:
     """A load_state_dict pre-hook for checkpoints saved before `child` held the submodules `names`: their keys
     ``<prefix><name>.…`` are read as ``<prefix><child>.<name>.…``."""
-
-    def hook(_module: nn.Module, state_dict: dict, prefix: str, *_args) -> None:
-        for key in [k for k in state_dict if k.startswith(tuple(prefix + n + "." for n in names))]:
-            state_dict[prefix + child + "." + key[len(prefix):]] = state_dict.pop(key)
-
-    return hook
+    return rename_legacy_keys({name: f"{child}.{name}" for name in names})

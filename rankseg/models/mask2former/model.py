@@ -9,13 +9,13 @@ import torch
 from torch import Tensor, nn
 
 from rankseg.models.feature_encoder import TimmFeatures
-from rankseg.models.frozen import FreezableEncoder, rename_legacy_keys
+from rankseg.models.frozen import FreezableEncoder
 from rankseg.models.label_selection import oracle_valid_all
 from rankseg.models.mask2former.classifier import RankedQueryClassifier
 from rankseg.models.mask2former.inference import semantic_inference
 from rankseg.models.mask2former.pixel_decoder import FPNPixelDecoder
 from rankseg.models.mask2former.transformer_decoder import MaskedTransformerDecoder
-from rankseg.models.rankseg_classifier import RankSegClassifier, RankSegOptions, Ranking, nest_legacy_keys
+from rankseg.models.rankseg_classifier import RankSegClassifier, RankSegOptions, Ranking, rename_legacy_keys
 
 # Class logit of a class the oracle rules out (finite, so the matcher's costs and the loss stay finite).
 MASKED_LOGIT = -1e4
@@ -96,8 +96,7 @@ class Mask2Former(FreezableEncoder):
             self.rankseg = None
             self.class_embed = nn.Linear(dim, num_classes + 1)
         # checkpoints from before the classifier was one module, or before the backbone was `encoder`, keep loading
-        self.register_load_state_dict_pre_hook(nest_legacy_keys("rankseg", ("ml_head",)))
-        self.register_load_state_dict_pre_hook(rename_legacy_keys("backbone", "encoder"))
+        self.register_load_state_dict_pre_hook(rename_legacy_keys({"ml_head": "rankseg.ml_head", "backbone": "encoder"}))
         self._freeze(freeze_encoder)
 
     @property

@@ -88,6 +88,28 @@ def test_load_model_retrains_a_record_without_checkpoint(cache, data):
         torch.testing.assert_close(value, expected[name], rtol=0, atol=0, msg=name)
 
 
+def test_load_model_finishes_a_checkpoint_short_of_the_schedule(cache, data, monkeypatch):
+    """A checkpoint left by an interrupted retraining (its step short of train.iterations) is trained on to the end,
+    never read as the recorded model; a complete one is read as it is."""
+    import warnings
+
+    from rankseg.engine.checkpoint import STATE_FILE, checkpoint_dir, checkpoint_iteration
+
+    record = run(cfg_for(), datasets=data, progress=False)
+    assert checkpoint_iteration(record.run_dir) == record.config.train.iterations
+    calls, real = [], runner._train_record
+    monkeypatch.setattr(runner, "_train_record", lambda *a, **k: calls.append(k) or real(*a, **k))
+    load_model(record, datasets=data, progress=False)
+    assert not calls
+    state = checkpoint_dir(record.run_dir) / STATE_FILE
+    state.write_text(json.dumps({**json.loads(state.read_text()), "iteration": 1}))  # as if killed at step 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the resumed run may differ from its record, which it then replaces
+        load_model(record, datasets=data, progress=False)
+    assert len(calls) == 1 and calls[0]["resume"]
+    assert checkpoint_iteration(record.run_dir) == record.config.train.iterations
+
+
 def test_derived_results_are_computed_once_and_dropped_on_retrain(cache, data):
     record = run(cfg_for(), datasets=data, progress=False)
     calls = []

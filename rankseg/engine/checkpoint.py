@@ -53,6 +53,15 @@ def has_checkpoint(run_dir: Path | str) -> bool:
     return checkpoint_dir(run_dir) is not None
 
 
+def checkpoint_iteration(run_dir: Path | str) -> int | None:
+    """The training step the run's latest checkpoint was written at (read from its JSON state, no tensors), or None
+    without a checkpoint or for a legacy one (whose state is a pickle, never read)."""
+    d = checkpoint_dir(run_dir)
+    if d is None or d == Path(run_dir):
+        return None
+    return int(json.loads((d / STATE_FILE).read_text())["iteration"])
+
+
 def _write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj))
 

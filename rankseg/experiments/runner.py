@@ -27,7 +27,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from rankseg.config import KEY_SCHEMA, Config, result_dict
-from rankseg.engine.checkpoint import has_checkpoint, load_weights
+from rankseg.engine.checkpoint import checkpoint_iteration, has_checkpoint, load_weights
 from rankseg.engine.curves import late_change
 from rankseg.engine.runtime import describe_device, pick_device
 from rankseg.engine.train import train
@@ -136,13 +136,16 @@ def load_model(record: RunRecord, *, datasets: tuple[Dataset, Dataset] | None = 
                progress: bool = True) -> tuple[nn.Module, nn.Module | None]:
     """The trained model of a run (and its independent classifier, if any), on the run's device.
 
-    Checkpoints are not committed: when this machine has none, the run is trained again. Training is
+    Checkpoints are not committed: when this machine has none, the run is trained again (and one short of the
+    schedule, left by an interrupted retraining, is trained on to the end, never read as the model). Training is
     deterministic only on the same hardware, threads and library versions, so when the new run's scores differ
     from the record's, the record is replaced by the new run (and its derived results dropped): every number
     then shown for the run comes from the one model that exists here."""
     cfg = record.config
     device = pick_device(cfg.train.device)
-    if not has_checkpoint(record.run_dir):
+    # a checkpoint short of the schedule is an interrupted retraining here, not the recorded model: finish it
+    step = checkpoint_iteration(record.run_dir)
+    if not has_checkpoint(record.run_dir) or (step is not None and step < cfg.train.iterations):
         fresh = _train_record(cfg, record.key, datasets=datasets, progress=progress, resume=True)
         if _json(fresh.final) != _json(record.final):  # as JSON, so that NaN equals NaN
             changed = {k: (record.final.get(k), v) for k, v in fresh.final.items()

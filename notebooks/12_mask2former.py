@@ -11,7 +11,8 @@
 # %% [markdown]
 # # 12. Region classification: Mask2Former + RankSeg (the paper's Mask2Former table)
 #
-# A compact Mask2Former (a small timm CNN, FPN pixel decoder in place of multi-scale deformable attention,
+# A compact Mask2Former (at `default` the profile's frozen ImageNet EfficientNet-Lite0, at `ci` a small timm
+# CNN; an FPN pixel decoder in place of multi-scale deformable attention,
 # 3 masked-attention decoder layers over learned queries, Hungarian matching, CE + BCE + Dice with deep
 # supervision) on EmojiScenes-150, with and without RankSeg: a multi-label head ranks the 150 classes and each
 # query is classified over the top K (+ no-object) through a per-rank LayerNorm. K = N, as in every official

@@ -20,7 +20,7 @@ from typing import Sequence
 import pandas as pd
 
 from rankseg.cli import build_config
-from rankseg.config import Config, override, parse_sets, regime_default
+from rankseg.config import Config, override, parse_sets
 from rankseg.experiments import output, runner, variants
 from rankseg.experiments.output import git_revision
 
@@ -61,9 +61,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
         output.RESULTS_OVERRIDE = args.results_root
     if args.runs_root is not None:
         runner.RUNS = args.runs_root
-    # `default` is the default regime of issue 13 (`regime_default`), which `profile("default")` becomes once the
-    # grid of runs behind the notebooks is committed in it
-    profile = regime_default() if args.profile == "default" else build_config(args.profile, "emojiscenes", None, [])
+    profile = build_config(args.profile, "emojiscenes", None, [])
     base = override(profile, {**variants.large_vocab(profile.data.num_train), **parse_sets(args.set)})
     table = compare(base, args.shortlist)
     path = output.results_dir(base.name) / "large_vocab_accuracy.csv"

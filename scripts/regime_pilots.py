@@ -18,7 +18,7 @@ import csv
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from rankseg.config import Config, override, profile
+from rankseg.config import Config, first_default, override
 from rankseg.models.pretrained import EFFICIENTNET_LITE0_PYPI
 from rankseg.paths import RESULTS, RUNS
 
@@ -60,7 +60,7 @@ PILOTS: dict[str, dict] = {
 
 
 def pilot_config(name: str) -> Config:
-    return override(profile("default"), {**CANDIDATE, **PILOTS[name], "name": "default"})
+    return override(first_default(), {**CANDIDATE, **PILOTS[name], "name": "default"})
 
 
 def run_pilot(name: str) -> dict:

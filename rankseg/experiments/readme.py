@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from rankseg.bench import report as bench_report
+from rankseg.experiments.readings import verdict
 from rankseg.experiments.tables import PRIOR_ROW
 from rankseg.paths import FIGURES, NOTEBOOKS, RESULTS, ROOT
 
@@ -54,12 +55,8 @@ TABLES: dict[str, tuple[str, list[str] | None, str]] = {
     # not a notebook's: scripts/regime_pilots.py writes them (the baseline and a standalone classifier, never RankSeg)
     "regime_pilot": ("regime_pilot", ["setting", "cpu_s_per_step", "steps", "evaluations", "miou", "miou_late_change",
                                       "recall_at_k", "map", "map_late_change"],
-                     "Pilots for the next default regime (baseline and standalone multi-label classifier only)"),
-    "regime_costs": ("regime_step_costs", None, "Step costs of the grid's costliest runs in the candidate regime"),
-    # scripts/run_default_grid.py --regime --summarize: Table 1 from the new regime's runs committed so far
-    "regime_table1": ("regime_table1", ["method", "num_classes", "top_k", "seeds", "miou", "miou_std", "gain",
-                                        "miou_late_change", "recall_at_k", "map", "train_seconds"],
-                      "Table 1 in the new regime so far (runs of config.regime_default, seeds as listed)"),
+                     "Pilots for the default regime (baseline and standalone multi-label classifier only)"),
+    "regime_costs": ("regime_step_costs", None, "Step costs of the grid's costliest runs in the default regime"),
 }
 # Written by scripts/large_vocab_accuracy.py, shown in BENCHMARK.md (not a notebook's table)
 LARGE_VOCAB = ("large_vocab_accuracy", None, "Large-vocabulary shortlist vs the paper's head on EmojiScenes-1284")
@@ -67,18 +64,11 @@ PROVENANCE = ["profile", "dataset", "seeds", "device", "git_revision"]
 
 
 def _training_time(profile: str) -> str:
-    """How many runs the profile's notebooks train, and for how long; the runs of the next regime
-    (`config.regime_default`, on a frozen encoder, which no notebook trains yet) are counted apart."""
+    """How many runs the profile's run cache holds, and how long they trained (wall clock, one CPU thread each)."""
     records = [json.loads(p.read_text()) for p in (RESULTS / profile / "runs").glob("*.json")]
     if not records:
         return "no runs"
-    regime = [r for r in records if r["config"]["model"].get("freeze_backbone")]  # every regime run's encoder
-    notebooks = [r for r in records if r not in regime]
-    text = f"{len(notebooks)} training runs, {sum(r['seconds'] for r in notebooks) / 60:.0f} min of training in total"
-    if regime:
-        text += (f"; the next regime's {len(regime)} runs so far, {sum(r['seconds'] for r in regime) / 60:.0f} min, "
-                 "are trained by `scripts/run_default_grid.py --regime`")
-    return text
+    return f"{len(records)} training runs, {sum(r['seconds'] for r in records) / 3600:.1f} h of training in total"
 
 
 def _compact(table: str) -> str:
@@ -120,38 +110,65 @@ def _gain(paper_pairs: dict[str, tuple[float, float]]) -> str:
     return ", ".join(f"{name} {after - before:+.1f}" for name, (before, after) in paper_pairs.items())
 
 
-# The rows of the README's headline: the full method, the oracle, each framework, and Mask2Former.
-HEADLINE = ("+MT+LS+RA vs baseline", "RankSeg + GT (train+eval) vs baseline", "(Table 8)", "Mask2Former + RankSeg vs")
+# The rows of the README's headline: Table 1 (every row, both oracles), each framework, and Mask2Former.
+HEADLINE = ("vs baseline (Table 1", "(Table 8)", "Mask2Former + RankSeg vs")
+
+
+def _direction(pairs: dict[str, tuple[float, float]]) -> int:
+    """The sign of the paper's gain (its mean over benchmarks); a gain where the paper gives none."""
+    gains = [after - before for before, after in pairs.values()]
+    return -1 if gains and sum(gains) < 0 else 1
+
+
+def _judge(gain: float, spread: float | None, pairs: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """The seeds and verdict of a one-seed row, judged against Table 1's seed spread (`readings.verdict`)."""
+    return {"seeds": "1", "verdict": verdict([gain], spread, _direction(pairs))}
 
 
 def gains_table(profile: str, *, headline: bool = False) -> str:
     """The comparison of our gain with the paper's gain, per setting (conventions: compare the direction and size
-    of the gain, never a reduced-scale value with a paper-scale one); `headline`: the README's rows only."""
-    from rankseg.experiments import paper
+    of the gain, never a reduced-scale value with a paper-scale one), each with its verdict (`readings.verdict`:
+    does our gain have the paper's sign beyond the seed spread). Table 1's rows are judged on their own per-seed
+    differences; a row of one seed against the spread of Table 1's per-seed differences (full method vs baseline,
+    first vocabulary). `headline`: the README's rows only."""
+    from rankseg.experiments import paper, variants
 
     rows = []
     t1_path, oracle_path, heads_path = (RESULTS / profile / f"{n}.csv" for n in
                                         ("04_table1_components", "03_oracle", "05_table6e_heads"))
+    spread = None
     if t1_path.is_file():
-        t1 = pd.read_csv(t1_path).set_index("method")
-        for method in ["+MT", "+MT+LS", "+MT+LS+RA"]:
-            pairs = {b: (v["Baseline"], v[method]) for b, v in paper.TABLE1.items() if method in v}
-            rows.append({"setting": f"{method} vs baseline (Table 1)", "metric": "mIoU",
-                         "ours": f"{t1.loc[method, 'gain']:+.2f}", "paper": _gain(pairs) or "not available",
+        t1 = pd.read_csv(t1_path)
+        full = t1[t1["method"] == "+MT+LS+RA"]
+        spread = float(full["gain_std"].iloc[0]) if len(full) and full["gain_std"].notna().iloc[0] else None
+        for _, r in t1[~t1["method"].isin(["Baseline", PRIOR_ROW])].iterrows():
+            if r["method"] == "GT at train+eval":
+                pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()}
+            else:
+                pairs = {b: (v["Baseline"], v[r["method"]]) for b, v in paper.TABLE1.items() if r["method"] in v}
+            if r["num_classes"] == variants.LARGE_VOCAB_N:  # beside the paper's own 1,284-class benchmark only
+                pairs = {b: v for b, v in pairs.items() if b == "COCO+LVIS"}
+            seeds = len(str(r["run_seeds"]).split(","))
+            std = f" ± {r['gain_std']:.2f}" if seeds > 1 else ""
+            rows.append({"setting": f"{r['method']} vs baseline (Table 1, N={r['num_classes']})", "metric": "mIoU",
+                         "ours": f"{r['gain']:+.2f}{std}", "seeds": str(seeds),
+                         "verdict": r["verdict"] if seeds > 1 else verdict([r["gain"]], spread),
+                         "paper": _gain(pairs) or "not available",
                          "notebook": "04"})
     if oracle_path.is_file():
         o = pd.read_csv(oracle_path).set_index("setting")
         for setting in ["RankSeg + GT (eval)", "RankSeg + GT (train+eval)"]:
-            pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()}
-            rows.append({"setting": f"{setting} vs baseline (Fig. 3 right)", "metric": "mIoU",
-                         "ours": f"{o.loc[setting, 'gain vs baseline']:+.2f}",
-                         "paper": _gain(pairs) if "train" in setting else "not available", "notebook": "03"})
+            pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()} if "train" in setting else {}
+            gain = o.loc[setting, "gain vs baseline"]
+            rows.append({"setting": f"{setting} vs baseline (Fig. 3 right)", "metric": "mIoU", "ours": f"{gain:+.2f}",
+                         **_judge(gain, spread, pairs), "paper": _gain(pairs) or "not available", "notebook": "03"})
     if heads_path.is_file():
         h = pd.read_csv(heads_path).set_index("head")
         for head, value in paper.HEAD_CHOICE.items():
+            pairs = {"COCO-Stuff": (paper.HEAD_CHOICE_BASELINE, value)}
             rows.append({"setting": f"{head} multi-label head vs baseline (Table 6e)", "metric": "mIoU",
-                         "ours": f"{h.loc[head, 'gain']:+.2f}",
-                         "paper": f"COCO-Stuff {value - paper.HEAD_CHOICE_BASELINE:+.1f}", "notebook": "05"})
+                         "ours": f"{h.loc[head, 'gain']:+.2f}", **_judge(h.loc[head, "gain"], spread, pairs),
+                         "paper": _gain(pairs), "notebook": "05"})
     fw_path, enc_path = RESULTS / profile / "10_table8_frameworks.csv", RESULTS / profile / "11_table9_encnet_essnet.csv"
     if fw_path.is_file():
         fw = pd.read_csv(fw_path)
@@ -159,7 +176,8 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
             ref = paper.FRAMEWORKS.get(r["framework"], {})
             pairs = {b: v for b, v in ref.items() if b != "backbone"}
             rows.append({"setting": f"{r['framework']} + RankSeg vs {r['framework']} (Table 8)", "metric": "mIoU",
-                         "ours": f"{r['gain']:+.2f}", "paper": _gain(pairs) or "not available", "notebook": "10"})
+                         "ours": f"{r['gain']:+.2f}", **_judge(r["gain"], spread, pairs),
+                         "paper": _gain(pairs) or "not available", "notebook": "10"})
     if enc_path.is_file():
         enc = pd.read_csv(enc_path).set_index("method")
         base = {b: v for b, v in paper.ENC_ESS["Baseline"].items()}
@@ -167,15 +185,16 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
             ours = paper.ENC_ESS.get(method)
             pairs = {b: (base[b], ours[b]) for b in base} if ours else {}
             rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
-                         "ours": f"{enc.loc[method, 'gain']:+.2f}", "paper": _gain(pairs) or "not available",
-                         "notebook": "11"})
+                         "ours": f"{enc.loc[method, 'gain']:+.2f}", **_judge(enc.loc[method, "gain"], spread, pairs),
+                         "paper": _gain(pairs) or "not available", "notebook": "11"})
     m2f_path = RESULTS / profile / "12_mask2former.csv"
     if m2f_path.is_file():
         m2f = pd.read_csv(m2f_path)
         for _, r in m2f[~m2f["method"].isin(["Mask2Former", PRIOR_ROW])].iterrows():
             has_paper = r["paper gain"] == r["paper gain"]
+            pairs = {r["paper setting"]: (0.0, r["paper gain"])} if has_paper else {}
             rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
-                         "ours": f"{r['gain vs Mask2Former']:+.2f}",
+                         "ours": f"{r['gain vs Mask2Former']:+.2f}", **_judge(r["gain vs Mask2Former"], spread, pairs),
                          "paper": f"{r['paper setting']} {r['paper gain']:+.1f}" if has_paper else "not available",
                          "notebook": "12"})
     if headline:
@@ -219,10 +238,6 @@ def results_markdown(profile: str) -> str:
                   "support is argued in the README.", "", render("regime_pilot", profile)]
     if (RESULTS / profile / "regime_step_costs.csv").is_file():
         parts += ["", f"### {TABLES['regime_costs'][2]}", "", render("regime_costs", profile)]
-    if (RESULTS / profile / "regime_table1.csv").is_file():
-        parts += ["", f"### {TABLES['regime_table1'][2]}", "", "Written by `scripts/run_default_grid.py --regime "
-                  "--summarize` from the cached runs (it trains nothing); the grid is not complete, see the README.",
-                  "", render("regime_table1", profile)]
     for notebook in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         prefix = notebook.stem[:3]
         parts += ["", f"## {_title(notebook)}", "", f"Notebook: [`notebooks/{notebook.name}`](notebooks/{notebook.name})."]

@@ -3,10 +3,11 @@ class-frequency prior's reference row."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from rankseg.experiments.readings import verdict
 from rankseg.experiments.runner import RunRecord
 
 PRIOR_ROW = "class-frequency prior"  # the label of the prior's row in every table that has one
@@ -85,3 +86,56 @@ def framework_table(ctx: Any, runs: dict[str, dict[str, RunRecord]], reference: 
     first = ["framework", "backbone", "classifier", "miou", "gain", "miou_late_change", "miou K=N at eval",
              "miou GT labels at eval"]
     return df[first + [c for c in df.columns if c not in first]]
+
+
+# Table 1's oracle rows (notebook 04): the full method's models given every ground-truth class at evaluation (as
+# many channels as the image has classes, not K), and models trained and evaluated with the ground-truth label set.
+GT_AT_EVAL, GT_TRAIN_EVAL = "+MT+LS+RA, GT at eval", "GT at train+eval"
+
+
+def component_runs(ctx: Any, seeds: Sequence[int], vocab: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Table 1's runs at one vocabulary (`vocab`: config changes such as `variants.large_vocab(...)`), one row per
+    (method, seed) with the run's final scores: the four rows of `variants.TABLE1`, GT_AT_EVAL and GT_TRAIN_EVAL.
+    Trains what the run cache lacks."""
+    from rankseg.experiments import variants
+
+    methods = {**variants.TABLE1, GT_TRAIN_EVAL: variants.ORACLE_TRAIN_EVAL}
+    rows = []
+    for name, changes in methods.items():
+        for seed in seeds:
+            r = ctx.run({**changes, **(vocab or {})}, seed)
+            info = {"num_classes": r.config.data.num_classes, "top_k": r.config.model.top_k, "seed": seed,
+                    "run": r.key}
+            rows.append({"method": name, **info, **r.final, "train_seconds": r.seconds})
+            if name == "+MT+LS+RA":  # an evaluation, not a run: no training curve, no late change
+                rows.append({"method": GT_AT_EVAL, **info, **ctx.evaluate(r, oracle=True)})
+    order = {m: i for i, m in enumerate([*variants.TABLE1, GT_AT_EVAL, GT_TRAIN_EVAL])}
+    return pd.DataFrame(rows).sort_values("method", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+
+
+def component_table(runs: pd.DataFrame, priors: Mapping[int, tuple[int, Mapping[str, float]]]) -> pd.DataFrame:
+    """Table 1 from `component_runs` (one or several vocabularies): per vocabulary and method the mean and std of
+    mIoU over the seeds, the gain over the same vocabulary's baseline and the std of its per-seed differences
+    (`gain_std`: the spread the gain is judged by) and its `verdict` (`readings.verdict`: is it a gain beyond that
+    spread), the late mIoU change, mAP, recall@K and training time; then the class-frequency prior's row per
+    vocabulary (`priors`: N -> (K, {"recall_at_k", "map"}))."""
+    rows = []
+    for n, block in runs.groupby("num_classes", sort=False):
+        per_seed = block.pivot(index="seed", columns="method", values="miou")
+        for method, g in block.groupby("method", sort=False):
+            diff = (per_seed[method] - per_seed["Baseline"]).dropna() if "Baseline" in per_seed else pd.Series()
+            late = pd.to_numeric(g["miou_late_change"], errors="coerce") if "miou_late_change" in g else None
+            rows.append({"method": method, "num_classes": n, "top_k": g["top_k"].iloc[0],
+                         "run_seeds": ",".join(map(str, g["seed"])), "miou": g["miou"].mean(), "miou_std": g["miou"].std(),
+                         "gain": diff.mean() if len(diff) else None, "gain_std": diff.std() if len(diff) > 1 else None,
+                         "miou_late_change": late.mean() if late is not None else None,
+                         "map": g["map"].mean() if "map" in g else None,
+                         "recall_at_k": g["recall_at_k"].mean() if "recall_at_k" in g else None,
+                         "train_seconds": g["train_seconds"].mean() if "train_seconds" in g else None,
+                         "verdict": verdict(diff) if len(diff) and method != "Baseline" else None,
+                         "runs": " ".join(g["run"])})
+        if n in priors:
+            k, prior = priors[n]
+            rows.append({"method": PRIOR_ROW, "num_classes": n, "top_k": k, "recall_at_k": prior["recall_at_k"],
+                         "map": prior["map"]})
+    return pd.DataFrame(rows)

@@ -12,7 +12,7 @@ import pytest
 from rankseg.config import Config, mask2former_profile, override, profile as make_profile
 from rankseg.experiments import readme, variants
 from rankseg.experiments.prior import prior_key
-from rankseg.experiments.runner import read_record, run_key
+from rankseg.experiments.runner import run_key
 from rankseg.experiments.tables import PRIOR_ROW
 from rankseg.paths import RESULTS, ROOT
 
@@ -68,7 +68,8 @@ def test_prior_row_holds_the_prior_only(profile, name):
     df = table(profile, name)
     rows = prior_rows(df, label)
     assert len(rows) >= 1, f"{name}: no {PRIOR_ROW!r} row"
-    kept = {label, *cols, "profile", "dataset", "seeds", "device", "git_revision", "task"} | ({k} if k else set())
+    kept = {label, *cols, "profile", "dataset", "seeds", "device", "git_revision", "task", "num_classes", "top_k"}
+    kept |= {k} if k else set()
     assert rows.drop(columns=[c for c in kept if c in df]).isna().all().all(), f"{name}: the prior's row holds a run's value"
     assert rows[cols].notna().all().all() and rows[cols].apply(lambda c: c.between(0, 100)).all().all()
     if k:  # one prior row per K of the table, recall@K growing with K
@@ -88,6 +89,8 @@ def test_default_prior_rows_are_the_committed_prior():
     for name, (label, k, cols) in PRIOR_TABLES.items():
         cfg = mask2former_profile("default") if name.startswith("12_") else base
         for _, row in prior_rows(table("default", name), label).iterrows():
+            if row.get("num_classes", cfg.data.num_classes) != cfg.data.num_classes:  # Table 1's large vocabulary
+                cfg = override(base, variants.large_vocab(base.data.num_train))
             stored = _committed_prior(cfg, int(row[k]) if k else cfg.model.top_k)
             for col in cols:
                 assert row[col] == pytest.approx(stored[col.split()[0]], abs=0.01), (name, col)
@@ -113,19 +116,20 @@ def _records(profile):
 
 @pytest.mark.skipif(not (RESULTS / "default" / "04_table1_components.csv").is_file(), reason="no default results")
 def test_default_table1_matches_its_runs():
+    """Each trained row of Table 1 is the mean over the run records it names (its seeds'), the late change too; the
+    baseline's records are the default profile's baseline runs."""
     records = _records("default")
-    t1 = table("default", "04_table1_components").set_index("method")
-    seeds = [int(s) for s in str(t1["seeds"].iloc[0]).split(",")]
-    # the notebook's own baseline runs: the default profile's config (not the next regime's runs beside them)
-    keys = [run_key(override(make_profile("default"), {**variants.BASELINE, "train.seed": seed})) for seed in seeds]
-    assert all(key in records for key in keys)
-    base = [records[key][1]["miou"] for key in keys]
-    assert len(base) == len(seeds)
-    assert t1.loc["Baseline", "miou"] == pytest.approx(sum(base) / len(base), abs=1e-3)
-    # the convergence column: the mean over the seeds of what each record says (older records: from their curves)
-    late = pd.Series([read_record(RESULTS / "default" / "runs" / f"{key}.json").final["miou_late_change"]
-                      for key in keys], dtype=float)
-    assert t1.loc["Baseline", "miou_late_change"] == pytest.approx(late.mean(), abs=1e-3, nan_ok=True)
+    t1 = table("default", "04_table1_components")
+    base = t1[t1["method"] == "Baseline"].iloc[0]
+    seeds = [int(s) for s in str(base["run_seeds"]).split(",")]
+    assert base["runs"].split() == [run_key(override(make_profile("default"), {**variants.BASELINE, "train.seed": s}))
+                                    for s in seeds]
+    for _, row in t1[(t1["method"] != PRIOR_ROW) & ~t1["method"].str.contains("GT at eval")].iterrows():
+        finals = [records[key][1] for key in row["runs"].split()]
+        assert len(finals) == len(str(row["run_seeds"]).split(","))
+        assert row["miou"] == pytest.approx(sum(f["miou"] for f in finals) / len(finals), abs=1e-3)
+        late = pd.Series([f["miou_late_change"] for f in finals], dtype=float)
+        assert row["miou_late_change"] == pytest.approx(late.mean(), abs=1e-3, nan_ok=True)
 
 
 def test_ci_frameworks_table_pairs_each_framework():
@@ -197,20 +201,3 @@ def test_mask2former_table(profile):
             final = json.loads((RESULTS / "default" / "runs" / f"{row['run']}.json").read_text())["final"]
             key = "pq" if row["metric"] == "PQ" else "miou"
             assert row["ours"] == pytest.approx(final[key], abs=0.02)
-
-
-def test_regime_table1_rows_are_their_runs_means():
-    """results/default/regime_table1.csv (scripts/run_default_grid.py --regime --summarize): each trained row's mIoU
-    and recall@K are the means over the records it names."""
-    path = RESULTS / "default" / "regime_table1.csv"
-    if not path.is_file():
-        pytest.skip("no regime Table 1 yet")
-    df = pd.read_csv(path)
-    assert "class-frequency prior" in set(df["method"])
-    for _, row in df[df["run_keys"].notna() & ~df["method"].str.contains("GT at eval")].iterrows():
-        finals = [json.loads((RESULTS / "default" / "runs" / f"{k}.json").read_text())["final"]
-                  for k in row["run_keys"].split()]
-        assert len(finals) == len(str(row["seeds"]).split(","))
-        assert row["miou"] == pytest.approx(sum(f["miou"] for f in finals) / len(finals), abs=0.01)
-        assert row["recall_at_k"] == pytest.approx(sum(f["recall_at_k"] for f in finals) / len(finals), abs=0.01,
-                                                   nan_ok=True)

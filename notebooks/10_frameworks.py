@@ -48,6 +48,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 from rankseg.experiments import paper, variants
+from rankseg.experiments.readings import BASELINE_FLOOR
 from rankseg.experiments.tables import framework_table
 
 frameworks = {"Segmenter": variants.RANKSEG, **variants.FRAMEWORKS[ctx.profile]}
@@ -87,6 +88,9 @@ for name, part in table.groupby("framework", sort=False):
                  f"scores {rs['miou']:.2f}, {rs['miou K=N at eval']:.2f} with K = N and "
                  f"{rs['miou GT labels at eval']:.2f} with the ground-truth label set at evaluation (recall@K "
                  f"{rs['recall_at_k']:.1f}%, mAP {rs['map']:.1f}).")
+    if own["miou"] < BASELINE_FLOOR:
+        lines.append(f"- {name}'s own classifier reaches only {own['miou']:.2f} mIoU, below the {BASELINE_FLOOR:g} at "
+                     f"which a gain over it is read: it learned too little here to test the claim on {name}.")
 rs_rows = table[table["classifier"] == "RankSeg"]
 lines.append(f"- RankSeg is above the framework's own classifier on {int((rs_rows['gain'] > 0).sum())} of "
              f"{len(rs_rows)} frameworks (seed {ctx.seeds[0]} only, so the spread across seeds is unknown).")

@@ -4,7 +4,16 @@
 import pandas as pd
 import pytest
 
-from rankseg.experiments.readings import FAILS, HOLDS, INCONCLUSIVE, ONE_SEED, paired_step, verdict
+from rankseg.experiments.readings import (
+    BASELINE_FLOOR,
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    ONE_SEED,
+    UNTESTABLE,
+    paired_step,
+    verdict,
+)
 from rankseg.experiments.tables import GT_AT_EVAL, PRIOR_ROW, component_table
 
 
@@ -49,7 +58,7 @@ def _runs(n, seeds, miou):
 def test_component_table_pairs_each_vocabulary_with_its_own_baseline():
     runs = pd.DataFrame(_runs(150, [0, 1, 2], {"Baseline": [33.4, 39.2, 34.0], "+MT+LS+RA": [27.8, 27.2, 26.9],
                                                  GT_AT_EVAL: [40.0, 41.0, 42.0]})
-                        + _runs(1284, [0], {"Baseline": [5.0], "+MT+LS+RA": [6.0]}))
+                        + _runs(1284, [0], {"Baseline": [30.0], "+MT+LS+RA": [31.0]}))
     priors = {150: (50, {"recall_at_k": 68.8, "map": 7.7}), 1284: (100, {"recall_at_k": 57.5, "map": 2.8})}
     t = component_table(runs, priors)
     assert list(t["method"]) == ["Baseline", "+MT+LS+RA", GT_AT_EVAL, PRIOR_ROW, "Baseline", "+MT+LS+RA", PRIOR_ROW]
@@ -61,3 +70,10 @@ def test_component_table_pairs_each_vocabulary_with_its_own_baseline():
     assert large["gain"] == pytest.approx(1.0) and large["verdict"] == ONE_SEED  # its own baseline, not N=150's
     prior = t[(t["method"] == PRIOR_ROW) & (t["num_classes"] == 1284)].iloc[0]
     assert (prior["top_k"], prior["recall_at_k"]) == (100, 57.5) and pd.isna(prior["miou"])
+
+
+def test_no_verdict_over_a_baseline_that_did_not_learn():
+    # Mask2Former's own classifier at 2.1 mIoU: a +18 gain over it says nothing about the claim
+    assert verdict([18.3], spread=3.3, baseline=2.1) == UNTESTABLE
+    assert verdict([-2.4, -3.0], baseline=BASELINE_FLOOR - 0.1) == UNTESTABLE
+    assert verdict([18.3], spread=3.3, baseline=BASELINE_FLOOR) == HOLDS

@@ -5,7 +5,9 @@ A claim is judged on per-seed differences (the same seed trains both sides, so d
 cancel): it **holds** when the mean difference has the claimed sign, every seed agrees, and the mean exceeds the
 differences' standard deviation; it **does not hold** when the same is true with the opposite sign; otherwise it is
 **inconclusive**. A single seed has no spread of its own: it is judged against a spread measured elsewhere (the
-seed-to-seed std of a paired difference in Table 1), or not judged at all.
+seed-to-seed std of a paired difference in Table 1), or not judged at all. A gain over a baseline that learned
+too little (below `BASELINE_FLOOR` mIoU) is not judged either: it would compare a model that learned with one
+that did not, not the claim.
 """
 
 from __future__ import annotations
@@ -15,15 +17,23 @@ from typing import Sequence
 import numpy as np
 
 HOLDS, FAILS, INCONCLUSIVE, ONE_SEED = "holds", "does not hold", "inconclusive", "one seed, no spread"
+# Issue 13's floor for the default regime's baseline: below it a baseline has not learned enough for a claim about
+# it to be tested (the first default's baselines reached 4-8 mIoU, and every reading of them was an artefact).
+BASELINE_FLOOR = 25.0
+UNTESTABLE = f"untestable: baseline below {BASELINE_FLOOR:g} mIoU"
 
 
-def verdict(diffs: Sequence[float], spread: float | None = None, direction: int = 1) -> str:
+def verdict(diffs: Sequence[float], spread: float | None = None, direction: int = 1,
+            baseline: float | None = None) -> str:
     """The verdict on a claimed change of sign `direction` (+1: a gain) from the per-seed differences `diffs`.
 
-    `spread` is the yardstick of a single seed (ignored with two or more, which have their own)."""
+    `spread` is the yardstick of a single seed (ignored with two or more, which have their own); `baseline`, the
+    mean mIoU of the side the change is measured from, when known: below `BASELINE_FLOOR` nothing is judged."""
     d = np.asarray(diffs, dtype=float) * direction
     if len(d) == 0:
         raise ValueError("verdict needs at least one per-seed difference")
+    if baseline is not None and baseline < BASELINE_FLOOR:
+        return UNTESTABLE
     if len(d) == 1:
         if spread is None or not np.isfinite(spread):
             return ONE_SEED

@@ -120,9 +120,11 @@ def _direction(pairs: dict[str, tuple[float, float]]) -> int:
     return -1 if gains and sum(gains) < 0 else 1
 
 
-def _judge(gain: float, spread: float | None, pairs: dict[str, tuple[float, float]]) -> dict[str, str]:
-    """The seeds and verdict of a one-seed row, judged against Table 1's seed spread (`readings.verdict`)."""
-    return {"seeds": "1", "verdict": verdict([gain], spread, _direction(pairs))}
+def _judge(gain: float, spread: float | None, pairs: dict[str, tuple[float, float]],
+           baseline: float | None = None) -> dict[str, str]:
+    """The seeds and verdict of a one-seed row, judged against Table 1's seed spread (`readings.verdict`), and not
+    at all when its `baseline` mIoU (where the row has its own) is below the floor."""
+    return {"seeds": "1", "verdict": verdict([gain], spread, _direction(pairs), baseline)}
 
 
 def gains_table(profile: str, *, headline: bool = False) -> str:
@@ -136,11 +138,12 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
     rows = []
     t1_path, oracle_path, heads_path = (RESULTS / profile / f"{n}.csv" for n in
                                         ("04_table1_components", "03_oracle", "05_table6e_heads"))
-    spread = None
+    spread, base_miou = None, {}
     if t1_path.is_file():
         t1 = pd.read_csv(t1_path)
         full = t1[t1["method"] == "+MT+LS+RA"]
         spread = float(full["gain_std"].iloc[0]) if len(full) and full["gain_std"].notna().iloc[0] else None
+        base_miou = t1[t1["method"] == "Baseline"].set_index("num_classes")["miou"].to_dict()
         for _, r in t1[~t1["method"].isin(["Baseline", PRIOR_ROW])].iterrows():
             if r["method"] == "GT at train+eval":
                 pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()}
@@ -152,31 +155,34 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
             std = f" ± {r['gain_std']:.2f}" if seeds > 1 else ""
             rows.append({"setting": f"{r['method']} vs baseline (Table 1, N={r['num_classes']})", "metric": "mIoU",
                          "ours": f"{r['gain']:+.2f}{std}", "seeds": str(seeds),
-                         "verdict": r["verdict"] if seeds > 1 else verdict([r["gain"]], spread),
+                         "verdict": r["verdict"] if seeds > 1 else verdict([r["gain"]], spread,
+                                                                           baseline=base_miou.get(r["num_classes"])),
                          "paper": _gain(pairs) or "not available",
                          "notebook": "04"})
+    seg_base = next(iter(base_miou.values()), None)  # Segmenter's baseline at the first vocabulary
     if oracle_path.is_file():
         o = pd.read_csv(oracle_path).set_index("setting")
         for setting in ["RankSeg + GT (eval)", "RankSeg + GT (train+eval)"]:
             pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()} if "train" in setting else {}
             gain = o.loc[setting, "gain vs baseline"]
             rows.append({"setting": f"{setting} vs baseline (Fig. 3 right)", "metric": "mIoU", "ours": f"{gain:+.2f}",
-                         **_judge(gain, spread, pairs), "paper": _gain(pairs) or "not available", "notebook": "03"})
+                         **_judge(gain, spread, pairs, seg_base), "paper": _gain(pairs) or "not available", "notebook": "03"})
     if heads_path.is_file():
         h = pd.read_csv(heads_path).set_index("head")
         for head, value in paper.HEAD_CHOICE.items():
             pairs = {"COCO-Stuff": (paper.HEAD_CHOICE_BASELINE, value)}
             rows.append({"setting": f"{head} multi-label head vs baseline (Table 6e)", "metric": "mIoU",
-                         "ours": f"{h.loc[head, 'gain']:+.2f}", **_judge(h.loc[head, "gain"], spread, pairs),
+                         "ours": f"{h.loc[head, 'gain']:+.2f}", **_judge(h.loc[head, "gain"], spread, pairs, seg_base),
                          "paper": _gain(pairs), "notebook": "05"})
     fw_path, enc_path = RESULTS / profile / "10_table8_frameworks.csv", RESULTS / profile / "11_table9_encnet_essnet.csv"
     if fw_path.is_file():
         fw = pd.read_csv(fw_path)
+        own = fw[fw["classifier"].str.startswith("own")].set_index("framework")["miou"]
         for _, r in fw[fw["classifier"] == "RankSeg"].iterrows():
             ref = paper.FRAMEWORKS.get(r["framework"], {})
             pairs = {b: v for b, v in ref.items() if b != "backbone"}
             rows.append({"setting": f"{r['framework']} + RankSeg vs {r['framework']} (Table 8)", "metric": "mIoU",
-                         "ours": f"{r['gain']:+.2f}", **_judge(r["gain"], spread, pairs),
+                         "ours": f"{r['gain']:+.2f}", **_judge(r["gain"], spread, pairs, own.get(r["framework"])),
                          "paper": _gain(pairs) or "not available", "notebook": "10"})
     if enc_path.is_file():
         enc = pd.read_csv(enc_path).set_index("method")
@@ -185,16 +191,20 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
             ours = paper.ENC_ESS.get(method)
             pairs = {b: (base[b], ours[b]) for b in base} if ours else {}
             rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
-                         "ours": f"{enc.loc[method, 'gain']:+.2f}", **_judge(enc.loc[method, "gain"], spread, pairs),
+                         "ours": f"{enc.loc[method, 'gain']:+.2f}", **_judge(enc.loc[method, "gain"], spread, pairs, seg_base),
                          "paper": _gain(pairs) or "not available", "notebook": "11"})
     m2f_path = RESULTS / profile / "12_mask2former.csv"
     if m2f_path.is_file():
         m2f = pd.read_csv(m2f_path)
+        # one model serves both image tasks: its floor is read on its semantic mIoU
+        plain = m2f[(m2f["method"] == "Mask2Former") & (m2f["metric"] == "mIoU")]
+        plain_miou = {t.split()[0]: v for t, v in zip(plain["task"], plain["ours"], strict=True)}
         for _, r in m2f[~m2f["method"].isin(["Mask2Former", PRIOR_ROW])].iterrows():
             has_paper = r["paper gain"] == r["paper gain"]
             pairs = {r["paper setting"]: (0.0, r["paper gain"])} if has_paper else {}
             rows.append({"setting": f"Mask2Former {r['method']} vs Mask2Former, {r['task']}", "metric": r["metric"],
-                         "ours": f"{r['gain vs Mask2Former']:+.2f}", **_judge(r["gain vs Mask2Former"], spread, pairs),
+                         "ours": f"{r['gain vs Mask2Former']:+.2f}",
+                         **_judge(r["gain vs Mask2Former"], spread, pairs, plain_miou.get(r["task"].split()[0])),
                          "paper": f"{r['paper setting']} {r['paper gain']:+.1f}" if has_paper else "not available",
                          "notebook": "12"})
     if headline:

@@ -122,6 +122,7 @@ def component_table(runs: pd.DataFrame, priors: Mapping[int, tuple[int, Mapping[
     rows = []
     for n, block in runs.groupby("num_classes", sort=False):
         per_seed = block.pivot(index="seed", columns="method", values="miou")
+        base = per_seed["Baseline"].mean() if "Baseline" in per_seed else None
         for method, g in block.groupby("method", sort=False):
             diff = (per_seed[method] - per_seed["Baseline"]).dropna() if "Baseline" in per_seed else pd.Series()
             late = pd.to_numeric(g["miou_late_change"], errors="coerce") if "miou_late_change" in g else None
@@ -132,7 +133,7 @@ def component_table(runs: pd.DataFrame, priors: Mapping[int, tuple[int, Mapping[
                          "map": g["map"].mean() if "map" in g else None,
                          "recall_at_k": g["recall_at_k"].mean() if "recall_at_k" in g else None,
                          "train_seconds": g["train_seconds"].mean() if "train_seconds" in g else None,
-                         "verdict": verdict(diff) if len(diff) and method != "Baseline" else None,
+                         "verdict": verdict(diff, baseline=base) if len(diff) and method != "Baseline" else None,
                          "runs": " ".join(g["run"])})
         if n in priors:
             k, prior = priors[n]

@@ -55,6 +55,7 @@ PILOTS: dict[str, dict] = {
     "classifier_os16_lr3e-4": {**CLASSIFIER, "train.lr": 3e-4},
     "classifier_d128": {**CLASSIFIER, **SMALL},
     "classifier_d128_1500_steps": {**CLASSIFIER, **SMALL, "train.iterations": 1500, "train.eval_every": 150},
+    "classifier_d128_3000_steps": {**CLASSIFIER, **SMALL, "train.iterations": 3000, "train.eval_every": 300},
     "classifier_os16_2000_steps": {**CLASSIFIER, "train.iterations": 2000, "train.eval_every": 200},
     "classifier_os16_fresh_scenes": {**CLASSIFIER, "data.num_train": 1_000_000, "train.iterations": 2000,
                                      "train.eval_every": 200},

@@ -67,5 +67,5 @@ def paired_step(new: Sequence[float], old: Sequence[float], new_name: str, old_n
         why = f"{new_name} is above in {wins} of {len(diff)} seeds only"
     else:
         why = f"every seed agrees and the effect exceeds the spread of the differences ({spread:.2f})"
-    gain = {HOLDS: "a gain", "does not hold": "a loss", INCONCLUSIVE: "inconclusive"}[judged]
+    gain = {HOLDS: "a gain", FAILS: "a loss", INCONCLUSIVE: "inconclusive"}[judged]
     return f"{text} on average over {len(diff)} seeds (per seed {per_seed}): {gain}, {why}"

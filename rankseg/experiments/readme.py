@@ -153,27 +153,29 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
                 pairs = {b: v for b, v in pairs.items() if b == "COCO+LVIS"}
             seeds = len(str(r["run_seeds"]).split(","))
             std = f" ± {r['gain_std']:.2f}" if seeds > 1 else ""
+            judged = ({"seeds": str(seeds), "verdict": r["verdict"]} if seeds > 1
+                      else _judge(r["gain"], spread, pairs, base_miou.get(r["num_classes"])))
             rows.append({"setting": f"{r['method']} vs baseline (Table 1, N={r['num_classes']})", "metric": "mIoU",
-                         "ours": f"{r['gain']:+.2f}{std}", "seeds": str(seeds),
-                         "verdict": r["verdict"] if seeds > 1 else verdict([r["gain"]], spread,
-                                                                           baseline=base_miou.get(r["num_classes"])),
-                         "paper": _gain(pairs) or "not available",
+                         "ours": f"{r['gain']:+.2f}{std}", **judged, "paper": _gain(pairs) or "not available",
                          "notebook": "04"})
     seg_base = next(iter(base_miou.values()), None)  # Segmenter's baseline at the first vocabulary
     if oracle_path.is_file():
         o = pd.read_csv(oracle_path).set_index("setting")
         for setting in ["RankSeg + GT (eval)", "RankSeg + GT (train+eval)"]:
-            pairs = {b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()} if "train" in setting else {}
+            pairs = ({b: (v["baseline"], v["gt_train_eval"]) for b, v in paper.ORACLE.items()}
+                     if "train" in setting else {})
             gain = o.loc[setting, "gain vs baseline"]
             rows.append({"setting": f"{setting} vs baseline (Fig. 3 right)", "metric": "mIoU", "ours": f"{gain:+.2f}",
-                         **_judge(gain, spread, pairs, seg_base), "paper": _gain(pairs) or "not available", "notebook": "03"})
+                         **_judge(gain, spread, pairs, seg_base), "paper": _gain(pairs) or "not available",
+                         "notebook": "03"})
     if heads_path.is_file():
         h = pd.read_csv(heads_path).set_index("head")
         for head, value in paper.HEAD_CHOICE.items():
             pairs = {"COCO-Stuff": (paper.HEAD_CHOICE_BASELINE, value)}
             rows.append({"setting": f"{head} multi-label head vs baseline (Table 6e)", "metric": "mIoU",
-                         "ours": f"{h.loc[head, 'gain']:+.2f}", **_judge(h.loc[head, "gain"], spread, pairs, seg_base),
-                         "paper": _gain(pairs), "notebook": "05"})
+                         "ours": f"{h.loc[head, 'gain']:+.2f}",
+                         **_judge(h.loc[head, "gain"], spread, pairs, seg_base), "paper": _gain(pairs),
+                         "notebook": "05"})
     fw_path, enc_path = RESULTS / profile / "10_table8_frameworks.csv", RESULTS / profile / "11_table9_encnet_essnet.csv"
     if fw_path.is_file():
         fw = pd.read_csv(fw_path)
@@ -191,7 +193,8 @@ def gains_table(profile: str, *, headline: bool = False) -> str:
             ours = paper.ENC_ESS.get(method)
             pairs = {b: (base[b], ours[b]) for b in base} if ours else {}
             rows.append({"setting": f"{method} vs baseline (Table 9)", "metric": "mIoU",
-                         "ours": f"{enc.loc[method, 'gain']:+.2f}", **_judge(enc.loc[method, "gain"], spread, pairs, seg_base),
+                         "ours": f"{enc.loc[method, 'gain']:+.2f}",
+                         **_judge(enc.loc[method, "gain"], spread, pairs, seg_base),
                          "paper": _gain(pairs) or "not available", "notebook": "11"})
     m2f_path = RESULTS / profile / "12_mask2former.csv"
     if m2f_path.is_file():

@@ -345,9 +345,8 @@ def _data(dataset: str, data_kwargs: dict[str, Any], **sizes: Any) -> DataConfig
 
 
 def profile(name: Literal["ci", "default", "paper"], dataset: str = "emojiscenes", **data_kwargs: Any) -> Config:
-    """The named profiles: `ci` (seconds on a CPU), `default` (a quarter of an hour per run on one CPU thread,
-    EmojiScenes),
-    `paper` (the paper's Segmenter ViT-B/16 settings for a real benchmark, on GPUs).
+    """The named profiles: `ci` (seconds on a CPU), `default` (EmojiScenes, a quarter of an hour per run on one CPU
+    thread), `paper` (the paper's Segmenter ViT-B/16 settings for a real benchmark, on GPUs).
 
     `dataset` and `data_kwargs` (DataConfig fields, e.g. `root`) set the data; `num_classes` follows the data set
     (a benchmark's vocabulary, a folder's classes.tsv)."""

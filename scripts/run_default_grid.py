@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 from concurrent.futures import ProcessPoolExecutor
 
-
 from rankseg.experiments import variants
 
 
